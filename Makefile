@@ -1,0 +1,37 @@
+# The two commands of the README, and the checks. Each target sets itself up.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test check lint types bench setup clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Build the demo portfolio and open the dashboard on it (http://localhost:8501).
+demo: $(STAMP)
+	$(VENV)/bin/stopdash demo
+
+## Run the whole test suite (the browser tests need Debian's chromium: apt-get install chromium).
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check ingest stopdash dashboard tests
+	$(VENV)/bin/ruff format --check ingest stopdash dashboard tests
+
+types: $(STAMP)
+	$(VENV)/bin/mypy
+
+check: lint types test
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) data/demo .pytest_cache

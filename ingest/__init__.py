@@ -1,0 +1,1 @@
+"""The engine: reading, validating and loading workbooks into DuckDB (never imports Streamlit)."""

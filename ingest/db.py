@@ -1,0 +1,154 @@
+"""Opening the DuckDB database: schema, public views, schema version, and lock waits.
+
+DuckDB lets one process write or several read, never both at once. Writers
+(the CLI, an upload) and readers (the dashboard) therefore hold the file only
+briefly and wait, with a deadline, for the other to let go.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from string import Template
+
+import duckdb
+
+from ingest.config import Settings, settings
+from ingest.errors import ConfigError, DatabaseError
+from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("data") / "stopdash.duckdb"
+LOCK_WAIT_SECONDS = 30.0
+
+
+def default_db_path() -> Path:
+    """--db defaults to $STOPDASH_DB, then data/stopdash.duckdb."""
+    return Path(os.environ.get("STOPDASH_DB") or DEFAULT_DB)
+
+
+def _sql(name: str) -> str:
+    return (Path(__file__).parent / "sql" / name).read_text(encoding="utf-8")
+
+
+def _is_lock_error(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "conflicting" in text or "being used by another process" in text
+
+
+def open_db(path: Path, *, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting up to *wait* seconds while another process holds it."""
+    if read_only and not path.exists():
+        raise DatabaseError(f"No database at {path}. Load an award register first: stopdash load-awards FILE --db {path}")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    delay = 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.Error as e:
+            if not _is_lock_error(e) or time.monotonic() >= deadline:
+                if _is_lock_error(e):
+                    raise DatabaseError(
+                        f"The database {path} is busy in another program (an ingest or the dashboard) "
+                        f"and stayed busy for {wait:.0f} s. Try again when it has finished."
+                    ) from e
+                raise DatabaseError(f"Cannot open the database {path}: {e}") from e
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    if not read_only:
+        ensure_schema(con, settings())
+    else:
+        _check_version(con, path)
+    return con
+
+
+@contextmanager
+def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that is closed (and the file let go) when the block ends."""
+    con = open_db(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return int(row[0]) if row else None
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = _stored_version(con)
+    if version is None:
+        raise DatabaseError(f"{path} is not a stopdash database (it has no schema version).")
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path} was written by a newer stopdash (schema {version}; this one knows {SCHEMA_VERSION}). "
+            "Upgrade stopdash before opening it."
+        )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
+    """Create what is missing, refresh reference data and views; refuse a newer schema."""
+    version = _stored_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"This database was written by a newer stopdash (schema {version}; this one knows "
+            f"{SCHEMA_VERSION}). Upgrade stopdash before loading into it."
+        )
+    con.execute("BEGIN")
+    try:
+        con.execute(_sql("schema.sql"))
+        con.execute("DELETE FROM meta WHERE key IN ('schema_version', 'state')")
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", str(SCHEMA_VERSION)), ("state", cfg.state)])
+        con.execute("DELETE FROM county_ref")
+        con.executemany("INSERT INTO county_ref VALUES (?, ?, ?)", [(c.fips, c.name, c.region) for c in cfg.counties])
+        con.execute("DELETE FROM essential_discipline")
+        con.executemany(
+            "INSERT INTO essential_discipline VALUES (?, ?)",
+            [(d, False) for d in ESSENTIAL_DISCIPLINES] + [(TRIBAL_DISCIPLINE, True)],
+        )
+        con.execute(views_sql(cfg))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def views_sql(cfg: Settings) -> str:
+    """views.sql with the TA-rule thresholds and weights of the configuration filled in."""
+    rules = cfg.ta_rules
+
+    def number(rule: str, key: str, default: float) -> str:
+        value = rules.get(rule, {}).get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"data/config.toml: ta_rules.{rule}.{key} must be a number, not {value!r}.")
+        return repr(value)
+
+    return Template(_sql("views.sql")).substitute(
+        stalled_below_step=number("protocol_stalled", "below_step", 5),
+        stalled_quarters=number("protocol_stalled", "min_quarters", 3),
+        w_stalled=number("protocol_stalled", "weight", 3),
+        review_months=number("review_overdue", "months", 12),
+        w_overdue=number("review_overdue", "weight", 2),
+        low_maturity_below=number("low_maturity", "below", 2.5),
+        w_low=number("low_maturity", "weight", 3),
+        fell_by=number("maturity_fell", "by_at_least", 0.5),
+        w_fell=number("maturity_fell", "weight", 2),
+        w_missing_each=number("essential_missing", "weight", 1),
+        w_missing_max=number("essential_missing", "max_weight", 4),
+        w_no_practice=number("no_survivor_practice", "weight", 3),
+        private_quarters=number("no_private_funding", "quarters", 4),
+        w_no_private=number("no_private_funding", "weight", 1),
+        w_missing_report=number("report_missing", "weight", 3),
+        w_errors=number("report_errors", "weight", 1),
+    )

@@ -1,0 +1,252 @@
+"""Small, pure normalizers, one per messy-cell rule.
+
+Failure policy, the same for all: a blank cell (None, "" or only spaces) gives
+None; a value that cannot be read raises :class:`CellProblem` with a stable
+issue code and the rule in words. Nothing here raises anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+from ingest.vocab import LEVELS, STEPS, word_key
+
+
+class CellProblem(ValueError):
+    """A value broke a rule: `code` is the issue slug, `rule` says what was expected."""
+
+    def __init__(self, code: str, rule: str):
+        super().__init__(rule)
+        self.code = code
+        self.rule = rule
+
+
+Raw = object
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+
+
+def clean_text(value: Raw) -> str | None:
+    """Text as a person wrote it: spaces (incl. non-breaking) collapsed and trimmed; blank is None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    text = _SPACES.sub(" ", str(value)).strip()
+    return text or None
+
+
+def parse_money(value: Raw) -> Decimal | None:
+    """Dollars from numbers or text like "$12,500.00", "12,500", " 12500 ", "(500)" (negative)."""
+    if isinstance(value, bool):
+        raise CellProblem("not_money", "a dollar amount such as 12500 or $12,500.00")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CellProblem("not_money", "a dollar amount such as 12500 or $12,500.00")
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    text = clean_text(value)
+    if text is None:
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    body = text.strip("()").replace("$", "").replace(",", "").replace(" ", "")
+    if body.upper().endswith("USD"):
+        body = body[:-3]
+    try:
+        amount = Decimal(body)
+    except InvalidOperation:
+        raise CellProblem("not_money", "a dollar amount such as 12500 or $12,500.00") from None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise CellProblem("not_money", "a dollar amount below one trillion")
+    amount = amount.quantize(Decimal("0.01"))
+    return -amount if negative else amount
+
+
+def parse_whole(value: Raw) -> int | None:
+    """A whole number from 12, 12.0 or "12"; 12.5 or "twelve" are problems."""
+    rule = "a whole number such as 12"
+    if isinstance(value, bool):
+        raise CellProblem("not_whole_number", rule)
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise CellProblem("not_whole_number", rule)
+        value = int(value)
+    if isinstance(value, int):
+        if abs(value) > 10**12:
+            raise CellProblem("not_whole_number", rule)
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellProblem("not_whole_number", rule) from None
+    if not number.is_finite() or number != number.to_integral_value() or abs(number) > 10**12:
+        raise CellProblem("not_whole_number", rule)
+    return int(number)
+
+
+_YES = {"y", "yes", "true", "x", "1"}
+_NO = {"n", "no", "false", "0"}
+
+
+def parse_yes_no(value: Raw) -> bool | None:
+    """Yes/no from Y, N, Yes, No, True, False, X (yes), 1, 0 in any case."""
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = text.lower().rstrip(".")
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    raise CellProblem("not_yes_no", "yes or no (Y, N, Yes, No, True, False, X, 1, 0)")
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%b %d, %Y", "%d-%b-%Y", "%d-%B-%Y", "%m/%d/%y", "%B %d %Y")
+
+
+def parse_date(value: Raw) -> dt.date | None:
+    """A date from a real Excel date, 2026-03-15, 3/15/2026 (month first), March 15, 2026 or 15-Mar-2026."""
+    rule = "a date such as 2026-03-15 or 3/15/2026"
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise CellProblem("not_a_date", rule)
+    if isinstance(value, (int, float)):
+        # A number in a date column is an Excel serial whose date format was lost.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise CellProblem("not_a_date", rule)
+        if 1 <= value < 2958466:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise CellProblem("not_a_date", rule)
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = re.sub(r"[T ]00:00(:00(\.0+)?)?$", "", text)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellProblem("not_a_date", rule)
+
+
+_QUARTER_FORMS = (
+    re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*q(?P<q>[1-4])$"),
+    re.compile(r"^q(?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$"),
+)
+
+
+def parse_quarter(value: Raw) -> str | None:
+    """A calendar quarter as YYYY-Qn from 2026-Q1, 2026 Q1, Q1 2026, Q1-2026 or 2026Q1."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = text.lower()
+    for form in _QUARTER_FORMS:
+        match = form.match(key)
+        if match:
+            return f"{match['y']}-Q{match['q']}"
+    raise CellProblem("not_a_quarter", "a calendar quarter such as 2026-Q1")
+
+
+def quarter_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a YYYY-Qn quarter."""
+    year, q = int(period[:4]), int(period[-1])
+    start = dt.date(year, 3 * q - 2, 1)
+    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def quarter_from_dates(start: dt.date, end: dt.date) -> str | None:
+    """The quarter that *start*–*end* is exactly, or None when it is not exactly one quarter."""
+    if start.month not in (1, 4, 7, 10) or start.day != 1:
+        return None
+    period = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return period if quarter_bounds(period) == (start, end) else None
+
+
+def quarter_of(day: dt.date) -> str:
+    """The YYYY-Qn quarter a date falls in."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def shift_quarter(period: str, by: int) -> str:
+    """The quarter *by* quarters after (or before, if negative) *period*."""
+    index = int(period[:4]) * 4 + int(period[-1]) - 1 + by
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+_LEVEL_INDEX = {word_key(name): i + 1 for i, name in enumerate(LEVELS)}
+
+
+def parse_score(value: Raw) -> int | None:
+    """A maturity score 1–5 from a number or a level name (Networking=1 … Collaboration=5)."""
+    rule = "a whole number from 1 to 5 or a level name (Networking … Collaboration)"
+    if isinstance(value, str) and word_key(value) in _LEVEL_INDEX:
+        return _LEVEL_INDEX[word_key(value)]
+    try:
+        score = parse_whole(value)
+    except CellProblem:
+        raise CellProblem("invalid_score", rule) from None
+    if score is not None and not 1 <= score <= 5:
+        raise CellProblem("score_out_of_range", rule)
+    return score
+
+
+_STEP_INDEX = {word_key(name): i for i, name in enumerate(STEPS)}
+_STEP_INDEX[word_key("Protocol formally adopted")] = 5
+_STEP_INDEX[word_key("Renewing interagency agreements (protocol formally adopted)")] = 5
+_STEP_FORM = re.compile(r"^(?:step\s*)?(\d+)(?:\s*(?:[-:.)–—]\s*|\s+)(.*))?$")
+
+
+def parse_step(value: Raw) -> int | None:
+    """A protocol step 0–8 from 4, "Step 4", "4 - Writing the protocol" or a step's name."""
+    rule = "a protocol step from 0 to 8, such as 4 or 4 - Writing the protocol"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        step = parse_whole(value)
+    else:
+        text = clean_text(value)
+        if text is None:
+            return None
+        key = word_key(text)
+        if key in _STEP_INDEX:
+            return _STEP_INDEX[key]
+        match = _STEP_FORM.match(text.strip().lower())
+        if not match:
+            raise CellProblem("unknown_step", rule)
+        step = int(match[1])
+        name = word_key(match[2] or "")
+        if name and _STEP_INDEX.get(name, step) != step:
+            raise CellProblem("unknown_step", rule + " (the number and name disagree)")
+    if step is None or not 0 <= step <= 8:
+        raise CellProblem("unknown_step", rule)
+    return step
+
+
+def match_word(value: Raw, index: dict[str, str], code: str, what: str) -> str | None:
+    """The canonical spelling of a vocabulary word, matched with :func:`word_key`."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    found = index.get(word_key(text))
+    if found is None:
+        raise CellProblem(code, what)
+    return found
+

@@ -1,0 +1,131 @@
+"""Ingesting files end to end: find them, parse them (in parallel), store them in batches.
+
+The database is held only while storing, so the dashboard can keep reading
+while workbooks are parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.awards import ParsedRegister, parse_register
+from ingest.config import settings
+from ingest.db import connection
+from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
+from ingest.report import ParsedReport, parse_report
+from ingest.store import Outcome, Register, archive, store_register, store_reports
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+BATCH_FILES = 200  # whole files per transaction
+PARALLEL_FROM = 24  # below this many files a process pool costs more than it saves
+
+
+def collect_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus every .xlsx/.xlsm under folders (Excel's ~$ lock files skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
+                                and p.is_file() and not p.name.startswith("~$")))
+        else:
+            found.append(path)
+    return found
+
+
+def archive_dir(db_path: Path) -> Path:
+    return db_path.parent / "archive"
+
+
+def read_and_parse(path: Path, archive_to: Path | None, display_name: str | None = None) -> ParsedReport:
+    """Parse one file and keep its original bytes (unless it carries victim-identifying data)."""
+    name = display_name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        report = ParsedReport(source_file=name, sha256="")
+        return report.refuse(FileRefused("unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere."))
+    report = parse_report(data, name, settings())
+    if archive_to is not None and (report.refusal is None or report.refusal.keep_values):
+        archive(data, report.sha256, name, archive_to)
+    return report
+
+
+def _parsed(paths: list[Path], archive_to: Path, workers: int) -> Iterator[ParsedReport]:
+    if workers <= 1 or len(paths) < PARALLEL_FROM:
+        for path in paths:
+            yield read_and_parse(path, archive_to)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=8)
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(o.status in ("rejected", "accepted_with_errors") for o in self.outcomes) else 0
+
+
+def require_register(db_path: Path) -> None:
+    """Stop before any work when there is no database or no award register in it."""
+    if not db_path.exists():
+        raise NoAwardRegisterError(f"No database at {db_path}. Load the award register first: stopdash load-awards REGISTER.xlsx --db {db_path}")
+    with connection(db_path) as con:
+        if not con.execute("SELECT count(*) FROM subgrant").fetchone()[0]:
+            raise NoAwardRegisterError(f"The database {db_path} has no award register yet. Load it first: stopdash load-awards REGISTER.xlsx --db {db_path}")
+
+
+def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None,
+                 workers: int | None = None) -> Summary:
+    """Ingest progress-report workbooks; each batch of whole files is one transaction."""
+    require_register(db_path)
+    files = collect_paths(paths)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    summary = Summary()
+    batch: list[ParsedReport] = []
+
+    def flush() -> None:
+        with connection(db_path) as con:
+            summary.outcomes.extend(store_reports(con, batch, Register.read(con)))
+        if progress:
+            progress(len(batch))
+        batch.clear()
+
+    for report in _parsed(files, archive_dir(db_path), workers):
+        batch.append(report)
+        if len(batch) >= BATCH_FILES:
+            flush()
+    if batch:
+        flush()
+    return summary
+
+
+def load_register(path: Path, db_path: Path) -> ParsedRegister:
+    """Load or update the award register from *path*; returns what was read, with its issues."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DatabaseError(f"Cannot open the award register {path}: {e.strerror}.") from e
+    try:
+        parsed = parse_register(data, path.name, settings())
+    except FileRefused as refusal:
+        raise RegisterRefused(f"{path.name}: {refusal.message}") from None
+    with connection(db_path) as con:
+        store_register(con, parsed)
+    archive(data, parsed.sha256, path.name, archive_dir(db_path))
+    return parsed
+
+
+class RegisterRefused(DatabaseError):
+    """The award register file could not be read at all."""
+
+    exit_code = 1

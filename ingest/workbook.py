@@ -1,0 +1,189 @@
+"""Reading cell values out of a workbook, and finding sheets, labels and tables in them.
+
+Values are read with python-calamine (a compiled reader): cached values of
+formula cells, real dates as dates, merged cells as their top-left value.
+Coordinates are kept so every issue can name its cell.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import python_calamine
+from openpyxl.utils import get_column_letter
+
+from ingest.errors import FileRefused
+from ingest.normalize import clean_text
+from ingest.vocab import word_key
+
+# Tables are found in the first rows; reading stops after this many blank rows in a
+# row, so a sheet with a million empty formatted rows costs nothing.
+HEADER_SEARCH_ROWS = 15
+MAX_BLANK_RUN = 500
+MAX_ROWS = 20_000
+
+
+def cell_ref(row: int, col: int) -> str:
+    """A1 reference of a 0-based (row, col)."""
+    return f"{get_column_letter(col + 1)}{row + 1}"
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[object]]  # rows[r][c] is the value at 0-based (r, c) from A1; "" or None is blank
+
+    def value(self, row: int, col: int) -> object:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_sheets(data: bytes) -> list[Sheet]:
+    """Every worksheet's values, offset so that rows[0][0] is A1."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise FileRefused("encrypted_file", "The workbook is protected with a password. Remove it and send the file again.") from None
+    except Exception as e:  # calamine raises several unrelated types for broken files
+        raise FileRefused("corrupt_file", f"The workbook cannot be read ({type(e).__name__}). Save it again from Excel and resend it.") from None
+    sheets = []
+    for meta in book.sheets_metadata:
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+            continue
+        try:
+            sheet = book.get_sheet_by_name(meta.name)
+            top, left = sheet.start or (0, 0)
+            rows: list[list[object]] = [[] for _ in range(top)]
+            blank_run = 0
+            for values in sheet.iter_rows():
+                if all(_blank(v) for v in values):
+                    blank_run += 1
+                    if blank_run > MAX_BLANK_RUN:
+                        break
+                    rows.append([])
+                    continue
+                blank_run = 0
+                rows.append([None] * left + list(values))
+                if len(rows) > MAX_ROWS:
+                    raise FileRefused(
+                        "too_many_rows",
+                        f"Sheet '{meta.name}' has more than {MAX_ROWS:,} rows; a quarterly report is far smaller. "
+                        "Remove the extra rows and send it again.",
+                        sheet=meta.name,
+                    )
+        except FileRefused:
+            raise
+        except Exception as e:
+            raise FileRefused(
+                "corrupt_file", f"Sheet '{meta.name}' cannot be read ({type(e).__name__}). Save the workbook again from Excel and resend it."
+            ) from None
+        while rows and not rows[-1]:
+            rows.pop()
+        sheets.append(Sheet(meta.name, rows))
+    return sheets
+
+
+def find_sheet(sheets: list[Sheet], names: list[str]) -> Sheet | None:
+    """The first sheet whose name matches one of *names* (case, spaces and punctuation ignored)."""
+    wanted = {word_key(n).replace(" ", "") for n in names}
+    for sheet in sheets:
+        if word_key(sheet.name).replace(" ", "") in wanted:
+            return sheet
+    return None
+
+
+def header_key(value: object) -> str:
+    """How a header or label is compared: punctuation as space, trailing "(...)" dropped."""
+    text = clean_text(value)
+    return word_key(text) if text else ""
+
+
+@dataclass
+class Column:
+    field: str
+    names: list[str]
+    required: bool = False
+
+    def keys(self) -> set[str]:
+        return {word_key(n) for n in self.names}
+
+
+@dataclass
+class Table:
+    header_row: int
+    columns: dict[str, int]  # field -> 0-based column index
+    unknown: list[tuple[int, str]]  # (column index, header text) not understood
+    rows: list[tuple[int, dict[str, object]]]  # (0-based row, field -> raw value)
+    totals: list[tuple[int, dict[str, object]]]
+
+
+def find_table(sheet: Sheet, columns: list[Column]) -> Table | None:
+    """Locate the header row in the first rows and read the table under it.
+
+    The header is the row matching the most known columns; it must carry every
+    required column. Blank rows are skipped; rows starting with "Total" are totals.
+    """
+    best: tuple[int, dict[str, int], list[tuple[int, str]]] | None = None
+    lookup = {key: col.field for col in columns for key in col.keys()}
+    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        found: dict[str, int] = {}
+        unknown: list[tuple[int, str]] = []
+        for c, value in enumerate(sheet.rows[r]):
+            key = header_key(value)
+            if not key:
+                continue
+            field = lookup.get(key)
+            if field and field not in found:
+                found[field] = c
+            else:
+                unknown.append((c, clean_text(value) or ""))
+        if found and (best is None or len(found) > len(best[1])):
+            best = (r, found, unknown)
+    if best is None or any(col.required and col.field not in best[1] for col in columns):
+        return None
+    header_row, found, unknown = best
+    rows: list[tuple[int, dict[str, object]]] = []
+    totals: list[tuple[int, dict[str, object]]] = []
+    for r in range(header_row + 1, len(sheet.rows)):
+        cells = sheet.rows[r]
+        if all(_blank(v) for v in cells):
+            continue
+        record = {field: sheet.value(r, c) for field, c in found.items()}
+        if all(_blank(v) for v in record.values()):
+            continue  # only unknown columns filled: nothing of ours to read
+        first = next((clean_text(v) for v in cells if not _blank(v)), "") or ""
+        (totals if first.lower().startswith("total") else rows).append((r, record))
+    return Table(header_row, found, unknown, rows, totals)
+
+
+def missing_columns(sheet: Sheet, columns: list[Column]) -> list[str]:
+    """Required columns that no header row in the first rows carries (for the message)."""
+    best: set[str] = set()
+    lookup = {key: col.field for col in columns for key in col.keys()}
+    for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        found = {lookup[k] for k in map(header_key, sheet.rows[r]) if k in lookup}
+        if len(found) > len(best):
+            best = found
+    return [col.names[0] for col in columns if col.required and col.field not in best]
+
+
+def labelled_values(sheet: Sheet, labels: dict[str, str]) -> Iterator[tuple[str, int, int, object]]:
+    """(field, row, col, value) for each label found: the value is the next non-empty cell to its right."""
+    for r, cells in enumerate(sheet.rows):
+        for c, value in enumerate(cells):
+            field = labels.get(header_key(value)) if isinstance(value, str) else None
+            if field is None:
+                continue
+            for c2 in range(c + 1, len(cells)):
+                if not _blank(cells[c2]):
+                    yield field, r, c2, cells[c2]
+                    break
+            else:
+                yield field, r, c + 1, None

@@ -1,0 +1,188 @@
+"""The `stopdash` command line: a thin layer over the engine.
+
+Errors become one line on stderr and an exit code (2: usage or nothing could
+run; 1: a file was refused or had row errors); --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.db import default_db_path
+from ingest.errors import StopdashError
+from ingest.pipeline import Summary, collect_paths, ingest_paths, load_register
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cmd_load_awards(args: argparse.Namespace) -> int:
+    """Load or update the award register (one row per subgrant), matched by Subgrant ID.
+
+    Example: stopdash load-awards "FY2026 subgrants.xlsx" --db data/stopdash.duckdb
+    """
+    parsed = load_register(args.file, args.db)
+    errors = [i for i in parsed.issues if i.severity == "error"]
+    print(f"Loaded {len(parsed.rows)} subgrants from {args.file.name} into {args.db}.")
+    for issue in parsed.issues[:20]:
+        print(f"  {issue.severity}: {issue.message}")
+    if len(parsed.issues) > 20:
+        print(f"  ... and {len(parsed.issues) - 20} more (see the register_issue table).")
+    return 1 if errors else 0
+
+
+def _progress(total: int) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal; nothing when output goes to a file or pipe."""
+    if not sys.stderr.isatty() or total < 2:
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("Ingesting", total=total)
+    bar.start()
+    return (lambda n: bar.advance(task, n)), bar.stop
+
+
+def print_summary(summary: Summary, out: Callable[[str], None] = print) -> None:
+    out(f"{summary.count('accepted')} accepted, {summary.count('accepted_with_errors')} accepted with errors, "
+        f"{summary.count('rejected')} rejected, {summary.count('skipped')} skipped as already ingested.")
+    for o in summary.outcomes:
+        if o.status == "rejected":
+            out(f"  rejected  {o.source_file}: {o.message}")
+    with_errors = [o for o in summary.outcomes if o.status == "accepted_with_errors"]
+    for o in with_errors[:10]:
+        out(f"  errors    {o.source_file}: {o.errors} row error(s), {o.warnings} warning(s); the good rows were loaded")
+    if len(with_errors) > 10:
+        out(f"  ... and {len(with_errors) - 10} more files with row errors")
+
+
+def top_issue_codes(db: Path, ids: list[int]) -> list[tuple[str, int]]:
+    from ingest.db import connection
+
+    if not ids:
+        return []
+    with connection(db, read_only=True) as con:
+        rows = con.execute("SELECT code, severity FROM issue WHERE list_contains(?, submission_id)", [ids]).fetchall()
+    return Counter(f"{sev} {code}" for code, sev in rows).most_common(5)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest quarterly progress-report workbooks; a PATH may be a folder (searched for .xlsx/.xlsm).
+
+    Example: stopdash ingest reports/2026-Q1/ --db data/stopdash.duckdb
+    """
+    files = collect_paths(args.paths)
+    if not files:
+        print(f"No .xlsx or .xlsm files found in {', '.join(map(str, args.paths))}.", file=sys.stderr)
+        return 2
+    advance, stop = _progress(len(files))
+    try:
+        summary = ingest_paths(files, args.db, progress=advance)
+    finally:
+        stop()
+    print_summary(summary)
+    top = top_issue_codes(args.db, [o.submission_id for o in summary.outcomes if o.submission_id])
+    if top:
+        print("Top issues: " + ", ".join(f"{code} ({n})" for code, n in top) + ". Details: the ingest_issues view.")
+    return summary.exit_code
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    """Write a blank progress-report workbook, with dropdowns and instructions, for grantees.
+
+    Example: stopdash template --out "STOP progress report.xlsx"
+    """
+    from stopdash.template import write_template
+
+    path = write_template(args.out)
+    print(f"Wrote the blank progress-report template to {path}.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build a synthetic statewide portfolio (fictional) and open the dashboard on it.
+
+    Example: stopdash demo            (then open http://localhost:8501)
+             stopdash demo --build-only --db /tmp/demo.duckdb
+    """
+    from stopdash.demo import build_demo
+
+    db = build_demo(args.db, rebuild=args.rebuild)
+    print(f"Demo portfolio ready in {db}.")
+    if args.build_only:
+        return 0
+    env = dict(os.environ, STOPDASH_DB=str(db))
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
+               "--server.headless", "true", "--server.port", str(args.port), "--server.address", "localhost"]
+    print(f"Opening the dashboard at http://localhost:{args.port}  (Ctrl+C to stop)")
+    return subprocess.call(command, env=env, cwd=REPO)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stopdash", description="STOP grant-portfolio dashboard: ingest, views, exports.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        doc = func.__doc__ or ""
+        p = sub.add_parser(name, help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    db_help = "the database (default: $STOPDASH_DB, then data/stopdash.duckdb)"
+    p = add("load-awards", cmd_load_awards)
+    p.add_argument("file", type=Path, help="the award register workbook")
+    p.add_argument("--db", type=Path, default=None, help=db_help)
+    p = add("ingest", cmd_ingest)
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="workbooks or folders")
+    p.add_argument("--db", type=Path, default=None, help=db_help)
+    p = add("template", cmd_template)
+    p.add_argument("--out", type=Path, default=Path("stopdash-progress-report-template.xlsx"), help="where to write it")
+    p = add("demo", cmd_demo)
+    p.add_argument("--db", type=Path, default=None, help="where to build the demo database (default: data/demo/demo.duckdb)")
+    p.add_argument("--build-only", action="store_true", help="build the demo database and stop")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if the demo database exists")
+    p.add_argument("--port", type=int, default=8501, help="the dashboard's port (default 8501)")
+    _add_export(sub, add)
+    return parser
+
+
+def _add_export(sub: argparse._SubParsersAction, add: Callable[..., argparse.ArgumentParser]) -> None:
+    """The export command, when the export module is present."""
+    try:
+        from stopdash.export_cli import add_export
+    except ImportError:
+        return
+    add_export(add)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if hasattr(args, "db") and args.db is None and args.command != "demo":
+        args.db = default_db_path()
+    try:
+        return int(args.func(args))
+    except StopdashError as e:
+        if args.debug:
+            raise
+        print(f"stopdash: {e}", file=sys.stderr)
+        return e.exit_code
+    except Exception as e:
+        if args.debug:
+            raise
+        print(f"stopdash: unexpected error ({type(e).__name__}: {e}). Run the same command with --debug "
+              "and send the output to the stopdash maintainers.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopdash: interrupted; files already stored stay stored, the rest were not loaded.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
