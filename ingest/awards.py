@@ -104,8 +104,8 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
                                    f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the register and was ignored."))
     seen: dict[str, int] = {}
     for r, record in table.rows:
-        row, found = models.problems(AwardRow, {k: v for k, v in record.items() if k in AwardRow.model_fields})
-        problems: list[tuple[str, ...]] = list(found)
+        row, row_problems = models.problems(AwardRow, {k: v for k, v in record.items() if k in AwardRow.model_fields})
+        problems: list[tuple[str, ...]] = list(row_problems)
         values = row.model_dump() if row else {}
         if row:
             problems += _rules(values)
@@ -116,7 +116,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
                 problems.append(("counties", "unknown_county", f"a county of {cfg.state_name} (a name or 5-digit FIPS code)", word))
             elif county.fips not in lists["counties"]:
                 lists["counties"].append(county.fips)
-        if not lists["counties"] and not any(f == "counties" for f, _, _ in problems):
+        if not lists["counties"] and not any(p[0] == "counties" for p in problems):
             problems.append(("counties", "missing_value", "at least one county (this column is required)"))
         for word in _split(record.get("tribal_nations")):
             tribe = cfg.tribe(word)

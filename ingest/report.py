@@ -49,7 +49,7 @@ SECTIONS: dict[str, Section] = {
               ("discipline", ["Discipline", "Sector", "Type"], True),
               ("mou_signed", ["MOU signed", "MOU", "Signed agreement"], False),
               ("meetings_attended", ["Meetings attended", "Attendance"], False)),
-        models.PartnerRow, ("partner",), optional_warning="who is at the table",
+        models.PartnerRow, ("partner",), optional_warning="partner list",
     ),
     "maturity": Section(
         ["Maturity", "Collaboration maturity", "Self-assessment", "Collaboration self-assessment"],
@@ -133,11 +133,12 @@ class ParsedReport:
         return sum(i.severity == "warning" for i in self.issues)
 
     def refuse(self, refusal: FileRefused) -> ParsedReport:
+        # A refused file's row-level findings would only distract from the one thing to fix.
         self.refusal = refusal
+        self.profile, self.sections = {}, {}
+        self.issues = [Issue(refusal.sheet, None, "error", refusal.code, refusal.message)]
         if not refusal.keep_values:  # victim-identifying: keep nothing read from the file
             self.subgrant_id = self.period = None
-            self.profile, self.sections, self.issues = {}, {}, []
-        self.issues.append(Issue(refusal.sheet, None, "error", refusal.code, refusal.message))
         return self
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 from ingest.awards import ParsedRegister
 from ingest.errors import FileRefused
 from ingest.normalize import quarter_bounds
-from ingest.report import Issue, ParsedReport
+from ingest.report import ParsedReport
 
 MONEY = pa.decimal128(14, 2)
 _TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
@@ -157,9 +157,9 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
             issues.extend((sid, i.sheet, i.cell, i.severity, i.code, i.message) for i in report.issues)
             outcomes.append(Outcome(report.source_file, status, subgrant_id, report.period, report.error_count,
                                     report.warning_count, report.refusal.message if report.refusal else "", sid))
-        if superseded:
-            con.execute("UPDATE submission SET status = 'superseded' WHERE list_contains(?, submission_id)", [superseded])
         _insert(con, "submission", _SUBMISSION, submissions)
+        if superseded:  # after the insert: the older file may be in this same batch
+            con.execute("UPDATE submission SET status = 'superseded' WHERE list_contains(?, submission_id)", [superseded])
         _insert(con, "issue", _ISSUE, issues)
         for name, rows in facts.items():
             _insert(con, _TABLE_NAMES[name], [("submission_id", pa.int32()), ("row_num", pa.int32()), *_TABLES[name]], rows)
@@ -201,7 +201,3 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister) -> in
         con.execute("ROLLBACK")
         raise
     return load_id
-
-
-def issue_rows(issues: list[Issue]) -> list[tuple[Any, ...]]:
-    return [(i.sheet, i.cell, i.severity, i.code, i.message) for i in issues]

@@ -21,6 +21,27 @@ SELECT g.subgrant_id, c.fips AS county_fips, c.name AS county_name
 FROM subgrant g, unnest(g.county_fips) AS u(fips)
 JOIN county_ref c ON c.fips = u.fips;
 
+-- Added views (not in the original contract; free to use).
+CREATE OR REPLACE VIEW award_purpose_areas AS
+SELECT g.subgrant_id, u.purpose_area
+FROM subgrant g, unnest(g.purpose_areas) AS u(purpose_area);
+
+CREATE OR REPLACE VIEW award_tribal_nations AS
+SELECT g.subgrant_id, u.tribal_nation
+FROM subgrant g, unnest(g.tribal_nations) AS u(tribal_nation);
+
+CREATE OR REPLACE VIEW counties AS
+SELECT fips AS county_fips, name AS county_name, region FROM county_ref;
+
+CREATE OR REPLACE VIEW ta_requests AS
+SELECT s.subgrant_id, s.period, r.topic, r.requested_on, r.status
+FROM ta_row r JOIN current_submission s USING (submission_id);
+
+-- Aggregate counts of people served: never shown below the suppression threshold in exports.
+CREATE OR REPLACE VIEW services AS
+SELECT s.subgrant_id, s.period, r.victimization, r.served, r.partially_served, r.not_served
+FROM service_row r JOIN current_submission s USING (submission_id);
+
 CREATE OR REPLACE VIEW submissions AS
 SELECT submission_id, subgrant_id, period, source_file, sha256, ingested_at, status, error_count, warning_count
 FROM submission;

@@ -1,0 +1,283 @@
+"""Writes the tiny fixture workbooks in this folder, each named after the case it reproduces.
+
+Run it after changing a case: `python tests/data/make_fixtures.py`. The files are
+committed so the tests read real bytes; this script documents how each was made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+HERE = Path(__file__).parent
+FIXED = dt.datetime(2026, 1, 1)
+
+
+def save(wb: openpyxl.Workbook, name: str) -> Path:
+    wb.properties.created = wb.properties.modified = FIXED
+    path = HERE / name
+    wb.save(path)
+    return path
+
+
+def book(first_title: str) -> tuple[openpyxl.Workbook, openpyxl.worksheet.worksheet.Worksheet]:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = first_title
+    return wb, ws
+
+
+REGISTER_HEADER = ["Subgrant ID", "Organization", "Community", "Allocation category", "Award year", "Award amount",
+                   "Sexual assault amount", "Match required", "Start date", "End date", "Counties", "Tribal nations", "Purpose areas"]
+
+
+def register() -> None:
+    wb, ws = book("Subgrants")
+    ws.append(["STOP subgrants, test register (fictional)"])
+    ws.append([])
+    ws.append(REGISTER_HEADER)
+    ws.append(["MN-T-001", "Northwoods Advocacy (fictional)", "Northwoods Response Team", "Victim services", 2026, 100000, 40000, 0,
+               dt.date(2026, 1, 1), dt.date(2026, 12, 31), "St. Louis; 27017", "Fond du Lac", "1; 5; 20"])
+    ws.append(["MN-T-002", "Metro Prosecution Unit (fictional)", "Metro Safe Harbor MDT", "Prosecution", 2026, "$80,000.00", "0", "$20,000",
+               "1/1/2026", "12/31/2026", "Hennepin, Ramsey", None, "2"])
+    ws.append(["MN-T-003", "Prairie Sheriff (fictional)", "Prairie Collaborative", "Law enforcement", 2026, 50000, None, 12500,
+               "2026-04-01", "2026-09-30", "saint louis county", None, None])
+    save(wb, "register.xlsx")
+
+
+def register_with_errors() -> None:
+    wb, ws = book("Awards")
+    ws.append(REGISTER_HEADER)
+    ws.append(["MN-E-001", "Good Org", "Good Team", "Courts", 2026, 10000, 0, 0, "1/1/2026", "12/31/2026", "Aitkin", None, None])
+    ws.append(["MN-E-002", "Org", "Team", "Astrology", 2026, 10000, 0, 0, "1/1/2026", "12/31/2026", "Aitkin", None, None])
+    ws.append(["MN-E-003", "Org", "Team", "Courts", 2026, -10, 0, 0, "1/1/2026", "12/31/2026", "Aitkin", None, None])
+    ws.append(["MN-E-004", "Org", "Team", "Courts", 2026, 10000, 20000, 0, "1/1/2026", "12/31/2026", "Aitkin", None, None])
+    ws.append(["MN-E-005", "Org", "Team", "Courts", 2026, 10000, 0, 0, "12/31/2026", "1/1/2026", "Aitkin", None, None])
+    ws.append(["MN-E-006", "Org", "Team", "Courts", 2026, 10000, 0, 0, "1/1/2026", "12/31/2026", "Atlantis", None, "25"])
+    ws.append(["mn-e-001", "Org", "Team", "Courts", 2026, 10000, 0, 0, "1/1/2026", "12/31/2026", "Aitkin", None, None])
+    save(wb, "register-with-errors.xlsx")
+
+
+def profile(ws, subgrant: str = "MN-T-001", period: object = "2026-Q1", **extra: object) -> None:
+    ws.append(["Subgrant ID", subgrant])
+    if period is not None:
+        ws.append(["Reporting period", period])
+    ws.append(["Prepared by", "Test Preparer"])
+    ws.append(["Email", "preparer@example.org"])
+    ws.append(["Date submitted", dt.date(2026, 4, 10)])
+    ws.append(["Collaborative meetings held", 3])
+    for label, value in extra.items():
+        ws.append([label.replace("_", " "), value])
+
+
+def full_report(name: str, *, subgrant: str = "MN-T-001", period: str = "2026-Q1", survivors: int = 12,
+                partner_extra: list[list[object]] | None = None) -> Path:
+    wb, ws = book("Profile")
+    profile(ws, subgrant, period, Survivors_engaged=survivors)
+    ws = wb.create_sheet("Partners")
+    ws.append(["Partner", "Discipline", "MOU signed", "Meetings attended"])
+    ws.append(["County Sheriff (fictional)", "Law enforcement", "Yes", 3])
+    ws.append(["County Attorney (fictional)", "Prosecution", "Yes", 2])
+    ws.append(["Advocacy Center (fictional)", "Community-based advocacy", "No", 3])
+    ws.append(["Regional Hospital SANE (fictional)", "Health care (incl. SANE)", "Yes", 1])
+    ws.append(["Advocacy Center Youth (fictional)", "Community-based advocacy", "Yes", 1])
+    for row in partner_extra or []:
+        ws.append(row)
+    ws = wb.create_sheet("Maturity")
+    ws.append(["Indicator", "Score", "Notes"])
+    for i, score in enumerate([3, 3, 2, 4, 3, 3, 2, 2, 3, 4], start=1):
+        ws.append([f"C{i}", score, None])
+    ws = wb.create_sheet("Protocols")
+    ws.append(["Protocol", "Focus", "Step", "Adopted on", "Last reviewed"])
+    ws.append(["Sex trafficking response protocol", "Sex trafficking and sexual exploitation", 5, dt.date(2025, 6, 1), dt.date(2025, 12, 1)])
+    ws.append(["Youth Safe Harbor protocol", "Youth (Safe Harbor)", 3, None, None])
+    ws = wb.create_sheet("Survivor engagement")
+    ws.append(["Practice", "Status"])
+    for i, status in enumerate(["In place", "In place", "Planned", "In place", "Not in place", "Planned", "In place", "Not in place"], start=1):
+        ws.append([f"S{i}", status])
+    ws = wb.create_sheet("Funding")
+    ws.append(["Source", "Type", "Form", "Amount", "Counts toward match"])
+    ws.append(["Lakes Foundation (fictional)", "Private foundation", "Cash", 5000, "No"])
+    ws.append(["Main Street Bank (fictional)", "Corporate", "In-kind", 1500.5, "No"])
+    ws.append(["County board", "Local government", "Cash", 10000, "Yes"])
+    ws.append(["Total", None, None, 16500.5, None])
+    ws = wb.create_sheet("TA requests")
+    ws.append(["Topic", "Requested on", "Status"])
+    ws.append(["Writing an MOU with the tribal police", dt.date(2026, 2, 1), "Open"])
+    ws = wb.create_sheet("Services")
+    ws.append(["Victimization", "Served", "Partially served", "Not served"])
+    ws.append(["Sex trafficking", 7, 1, 0])
+    return save(wb, name)
+
+
+def messy_headers() -> None:
+    """Synonyms, odd case, header below title rows and a merged title, blank rows, extra column, NBSP."""
+    wb, ws = book("grantee  INFO")
+    ws.append(["Quarterly progress report"])
+    ws.merge_cells("A1:D1")
+    ws.append([])
+    ws.append(["Grant\u00a0ID:", None, " mn-t-001 "])
+    ws.append(["Quarter", "q1-2026"])
+    ws.append(["Survivors consulted", "4"])
+    ws = wb.create_sheet("MDT Members")
+    ws.append(["Our team"])
+    ws.merge_cells("A1:E1")
+    ws.append(["Updated quarterly"])
+    ws.append([])
+    ws.append(["Attendance", "MOU", "Agency", "Sector", "Phone extension"])
+    ws.append([4, "x", "Sheriff's office (fictional)", "Sheriff", "101"])
+    ws.append([])
+    ws.append([None, "N", "County Attorney's office (fictional)", "county attorney", None])
+    ws.append([2, "TRUE", "Hospital (fictional)", "SANE", None])
+    ws.append([1, 1, "Band program (fictional)", "TRIBAL", None])
+    ws = wb.create_sheet("Collaboration Self-Assessment")
+    ws.append(["Factor", "Rating"])
+    names = ["Shared vision and common values", "Essential partners at the table", "Formalized roles and responsibilities",
+             "Communication and information sharing within confidentiality rules", "Cross-training and capacity building",
+             "Victim-centered, trauma-informed practice across agencies", "Survivor voice in design and evaluation"]
+    for name, level in zip(names, ["Coalition", "coordination", "Cooperation", "NETWORKING", "Collaboration", 3.0, "2"]):
+        ws.append([name, level])
+    ws = wb.create_sheet("Protocol status")
+    ws.append(["Protocol name", "Topic", "Stage", "Date adopted", "Review date"])
+    ws.append(["Trafficking protocol", "sex trafficking", "Step 4", None, None])
+    ws.append(["DV protocol", "domestic violence", "6 - Training", "March 15, 2025", "15-Mar-2026"])
+    ws.append(["Youth protocol", "Youth (safe harbor)", "Victim experience survey", None, None])
+    ws = wb.create_sheet("Survivor Voice")
+    ws.append(["Practice", "Status"])
+    ws.append(["Survivors are paid for their time and expertise", "yes"])
+    ws.append(["s2", "no"])
+    ws.append(["S3", "planned"])
+    ws = wb.create_sheet("Leveraged Funds")
+    ws.append(["Funder", "Source type", "Cash or in-kind", "Amount ($)", "Match"])
+    ws.append(["Community Fdn (fictional)", "foundation", "cash", "$12,500.00", "Y"])
+    ws.append(["Rotary (fictional)", "Civic or faith-based", "In kind", " 2,500 ", "n"])
+    ws.append(["State grant", "State government", None, "1000", None])
+    save(wb, "messy-headers.xlsx")
+
+
+def period_start_end() -> None:
+    wb, ws = book("Profile")
+    ws.append(["Subgrant ID", "MN-T-002"])
+    ws.append(["Period start", "4/1/2026"])
+    ws.append(["Period end", dt.date(2026, 6, 30)])
+    save(wb, "period-start-end.xlsx")
+
+
+def bad_period_dates() -> None:
+    wb, ws = book("Profile")
+    ws.append(["Subgrant ID", "MN-T-002"])
+    ws.append(["Period start", "4/1/2026"])
+    ws.append(["Period end", "7/15/2026"])
+    save(wb, "period-not-a-quarter.xlsx")
+
+
+def simple(name: str, subgrant: str = "MN-T-001", period: object = "2026-Q1", sheet: str = "Profile") -> None:
+    wb, ws = book(sheet)
+    profile(ws, subgrant, period)
+    save(wb, name)
+
+
+def row_errors() -> None:
+    wb, ws = book("Profile")
+    profile(ws, "MN-T-002", "2026-Q2", Survivors_engaged=-3)
+    ws = wb.create_sheet("Partners")
+    ws.append(["Partner", "Discipline", "MOU signed", "Meetings attended"])
+    ws.append(["Good partner", "Courts", "yes", 2])
+    ws.append(["Stargazers (fictional)", "Astrology", "yes", 1])
+    ws.append([None, "Prosecution", "no", 1])
+    ws.append(["Half-day partner", "Schools", "maybe", 1.5])
+    ws = wb.create_sheet("Maturity")
+    ws.append(["Indicator", "Score"])
+    for i in range(1, 8):
+        ws.append([f"C{i}", 7 if i == 3 else 2])
+    ws.append(["C1", 4])
+    ws = wb.create_sheet("Funding")
+    ws.append(["Source", "Type", "Amount"])
+    ws.append(["Refund", "Corporate", -500])
+    ws.append(["Foundation (fictional)", "Private foundation", "lots"])
+    ws.append(["City (fictional)", "Local government", 750])
+    save(wb, "row-errors.xlsx")
+
+
+def identifying(name: str, header: str | None = None, ssn_cell: bool = False) -> None:
+    wb, ws = book("Profile")
+    profile(ws, "MN-T-001", "2026-Q3")
+    ws = wb.create_sheet("Services")
+    ws.append(["Victimization", "Served", header or "Notes"])
+    ws.append(["Sex trafficking", 3, "Jane Doe (fictional)" if not ssn_cell else "ref 123-45-6789"])
+    save(wb, name)
+
+
+def contact_in_notes() -> None:
+    wb, ws = book("Profile")
+    profile(ws, "MN-T-001", "2026-Q2")
+    ws = wb.create_sheet("Maturity")
+    ws.append(["Indicator", "Score", "Notes"])
+    ws.append(["C1", 3, "Ask coordinator@example.org or call (651) 555-0142 for details"])
+    ws.append(["C2", 3, "Backup line 612.555.0199"])
+    ws.append(["C3", 3, None])
+    ws["C4"].value = '=HYPERLINK("http://example.org","see")'
+    ws["C4"].data_type = "s"  # text that looks like a formula, as a grantee may paste it
+    save(wb, "contact-in-notes.xlsx")
+
+
+def formula_cached_values() -> None:
+    """A Funding total written as a formula with its cached value, as Excel saves it."""
+    wb, ws = book("Profile")
+    profile(ws, "MN-T-002", "2026-Q1")
+    ws = wb.create_sheet("Funding")
+    ws.append(["Source", "Type", "Amount"])
+    ws.append(["Fdn A (fictional)", "Private foundation", 1000])
+    ws.append(["Fdn B (fictional)", "Private foundation", "PLACEHOLDER_FORMULA"])
+    ws.append(["Total", None, "PLACEHOLDER_TOTAL"])
+    buffer = io.BytesIO()
+    wb.properties.created = wb.properties.modified = FIXED
+    wb.save(buffer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode()
+                for ref, formula, value in (("C3", "500*2", 1000), ("C4", "SUM(C2:C3)", 2000)):
+                    text = re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', f'<c r="{ref}"><f>{formula}</f><v>{value}</v></c>', text)
+                data = text.encode()
+            dst.writestr(item, data)
+    (HERE / "formula-cached-values.xlsx").write_bytes(out.getvalue())
+
+
+def main() -> None:
+    register()
+    register_with_errors()
+    full_report("clean-report.xlsx")
+    full_report("clean-report-revised.xlsx", survivors=15, partner_extra=[["Family Court (fictional)", "Courts", "Yes", 1]])
+    full_report("clean-report-next-quarter.xlsx", period="2026-Q2")
+    messy_headers()
+    period_start_end()
+    bad_period_dates()
+    simple("profile-only.xlsx", "MN-T-002", "2026 Q3")
+    simple("unknown-subgrant.xlsx", "MN-NOPE-999")
+    simple("period-outside-award.xlsx", "MN-T-003", "2026-Q1")
+    simple("no-period.xlsx", "MN-T-001", None)
+    simple("no-profile-sheet.xlsx", sheet="Summary")
+    row_errors()
+    identifying("victim-name-column.xlsx", header="Victim name")
+    identifying("date-of-birth-column.xlsx", header="DOB")
+    identifying("ssn-in-cell.xlsx", ssn_cell=True)
+    contact_in_notes()
+    formula_cached_values()
+    (HERE / "csv-renamed.xlsx").write_text("Subgrant ID,Period\nMN-T-001,2026-Q1\n")
+    (HERE / "html-renamed.xlsx").write_text("<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>")
+    # The first bytes of an OLE compound file, as old .xls files and password-protected workbooks start.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    (HERE / "old-excel-97.xls").write_bytes(ole + "Workbook".encode("utf-16-le"))
+    (HERE / "password-protected.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64)
+
+
+if __name__ == "__main__":
+    main()
