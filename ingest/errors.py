@@ -33,3 +33,11 @@ class FileRefused(Exception):
         self.message = message
         self.sheet = sheet
         self.keep_values = keep_values
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Parsed reports cross process boundaries; the default reduce would lose the keywords.
+        return (_refusal, (self.code, self.message, self.sheet, self.keep_values))
+
+
+def _refusal(code: str, message: str, sheet: str | None, keep_values: bool) -> FileRefused:
+    return FileRefused(code, message, sheet=sheet, keep_values=keep_values)

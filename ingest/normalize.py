@@ -52,6 +52,8 @@ def parse_money(value: Raw) -> Decimal | None:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise CellProblem("not_money", "a dollar amount such as 12500 or $12,500.00")
+        if abs(value) >= 1e12:
+            raise CellProblem("not_money", "a dollar amount below one trillion")
         return Decimal(str(value)).quantize(Decimal("0.01"))
     text = clean_text(value)
     if text is None:

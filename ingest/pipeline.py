@@ -6,9 +6,11 @@ while workbooks are parsed.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +61,17 @@ def _parsed(paths: list[Path], archive_to: Path, workers: int) -> Iterator[Parse
         for path in paths:
             yield read_and_parse(path, archive_to)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=8)
+    # "spawn", as on Windows: a forked child would inherit DuckDB's threads and locks mid-flight.
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for report in pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=8):
+                yield report
+                done += 1
+    except BrokenProcessPool:
+        # A worker died (out of memory, killed): finish in this process rather than fail the run.
+        for path in paths[done:]:
+            yield read_and_parse(path, archive_to)
 
 
 @dataclass

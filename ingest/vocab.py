@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _PAREN_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -15,7 +16,12 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 def word_key(text: object) -> str:
     """Matching key: lower case, NBSP as space, trailing "(...)" dropped, punctuation as space."""
-    s = unicodedata.normalize("NFKC", str(text)).replace("\u00a0", " ").strip().lower()
+    return _word_key(str(text))
+
+
+@lru_cache(maxsize=65536)  # the same headers and words recur in every workbook
+def _word_key(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").strip().lower()
     s = _PAREN_TAIL.sub("", s)
     return " ".join(_NON_WORD.sub(" ", s).split())
 

@@ -107,3 +107,20 @@ def test_a_refused_file_does_not_stop_the_others(db: Path) -> None:
     summary = ingest(db, "csv-renamed.xlsx", "clean-report.xlsx", "unknown-subgrant.xlsx")
     assert [o.status for o in summary.outcomes] == ["rejected", "accepted", "rejected"]
     assert rows(db, "SELECT count(*) FROM community_period") == [(1,)]
+
+
+def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: Path) -> None:
+    """With enough files to use worker processes, refused and accepted files come back intact."""
+    from ingest.pipeline import PARALLEL_FROM
+
+    names = ["clean-report.xlsx", "csv-renamed.xlsx", "victim-name-column.xlsx", "unknown-subgrant.xlsx"]
+    paths = []
+    for i in range(PARALLEL_FROM):
+        target = tmp_path / f"copy-{i:02d}-{names[i % 4]}"
+        target.write_bytes((DATA / names[i % 4]).read_bytes())
+        paths.append(target)
+    summary = ingest_paths(paths, db, workers=2)
+    assert [o.status for o in summary.outcomes[:4]] == ["accepted", "rejected", "rejected", "rejected"]
+    assert {o.status for o in summary.outcomes[4:]} == {"skipped"}
+    assert rows(db, "SELECT code FROM ingest_issues ORDER BY submission_id") == [
+        ("not_a_workbook",), ("victim_identifying_data",), ("unknown_subgrant",)]
