@@ -102,8 +102,10 @@ def widen_to_quarters(db: Path, quarters: int) -> None:
         con.execute(f"""INSERT INTO submission SELECT * REPLACE (submission_id + {span * k} AS submission_id,
                         {shift} AS period, sha256 || '-{k}' AS sha256) FROM submission WHERE submission_id <= {span}""")
         for table in tables:
-            con.execute(f"INSERT INTO {table} SELECT * REPLACE (submission_id + {span * k} AS submission_id) "
-                        f"FROM {table} WHERE submission_id <= {span}")
+            con.execute(
+                f"INSERT INTO {table} SELECT * REPLACE (submission_id + {span * k} AS submission_id) "
+                f"FROM {table} WHERE submission_id <= {span}"
+            )
     con.execute("CHECKPOINT")
     con.close()
 
@@ -147,8 +149,15 @@ def main() -> None:
         naive = timed(naive_ingest, files, work / "naive.duckdb")
         one = timed(ingest_paths, files, fresh_db(work, portfolio.register, "one"), workers=1)
         two = timed(ingest_paths, files, fresh_db(work, portfolio.register, "two"), workers=2)
-        RESULTS["throughput"] = {"files": len(files), "naive_s": naive, "stopdash_1_s": one, "stopdash_2_s": two,
-                                 "naive_wps": len(files) / naive, "stopdash_1_wps": len(files) / one, "stopdash_2_wps": len(files) / two}
+        RESULTS["throughput"] = {
+            "files": len(files),
+            "naive_s": naive,
+            "stopdash_1_s": one,
+            "stopdash_2_s": two,
+            "naive_wps": len(files) / naive,
+            "stopdash_1_wps": len(files) / one,
+            "stopdash_2_wps": len(files) / two,
+        }
         say("workbooks", f"{len(files)}")
         say("naive baseline (pandas.read_excel + INSERT per row)", f"{len(files) / naive:8.1f} workbooks/s")
         say("stopdash ingest, 1 process", f"{len(files) / one:8.1f} workbooks/s  ({naive / one:.1f}x baseline)")
@@ -160,7 +169,10 @@ def main() -> None:
         say("corpus written", f"{time.perf_counter() - start:8.1f} s")
         runs = {w: ingest_in_child(nat.register, work / "national" / "reports", work / f"national-{w}.duckdb", w) for w in (1, 2)}
         for w, r in runs.items():
-            say(f"national quarter, {w} process(es)", f"{r['files'] / r['seconds']:8.1f} workbooks/s  ({r['seconds']:.1f} s for {r['files']})")
+            say(
+                f"national quarter, {w} process(es)",
+                f"{r['files'] / r['seconds']:8.1f} workbooks/s  ({r['seconds']:.1f} s for {r['files']})",
+            )
         say("peak memory (main process / largest worker)", f"{runs[2]['peak_main_mb']:8.0f} MB / {runs[2]['peak_worker_mb']:.0f} MB")
         say("scaling 1 -> 2 processes", f"{runs[1]['seconds'] / runs[2]['seconds']:8.2f}x")
         national_db = work / "national-2.duckdb"
@@ -174,15 +186,22 @@ def main() -> None:
         demo_times = page_times(demo_db, 3)
         national_times = page_times(national_db, 3)
         for page in demo_times:
-            say(page, f"demo {demo_times[page]:6.2f} s   national {national_times[page]:6.2f} s   "
-                      f"ratio {national_times[page] / demo_times[page]:5.2f}")
+            say(
+                page,
+                f"demo {demo_times[page]:6.2f} s   national {national_times[page]:6.2f} s   "
+                f"ratio {national_times[page] / demo_times[page]:5.2f}",
+            )
         RESULTS["pages"] = {"demo_s": demo_times, "national_s": national_times}
 
         print("4. Export summary on the national database")
         out = work / "summary.xlsx"
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "stopdash.cli", "export", "summary", "--out", str(out), "--db", str(national_db)],
-                       check=True, cwd=ROOT, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "stopdash.cli", "export", "summary", "--out", str(out), "--db", str(national_db)],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
         seconds = time.perf_counter() - start
         say("stopdash export summary (xlsx)", f"{seconds:8.2f} s  ({out.stat().st_size / 1e6:.1f} MB)")
         RESULTS["export"] = {"summary_xlsx_s": seconds}

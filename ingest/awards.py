@@ -20,14 +20,26 @@ from ingest.safety import check_bytes
 from ingest.vocab import ALLOCATION_CATEGORIES, vocabulary_index
 from ingest.workbook import Column, cell_ref, find_table, missing_columns, read_sheets
 
-_CATEGORIES = vocabulary_index(ALLOCATION_CATEGORIES, {"culturally specific": "Culturally specific victim services", "law enforcement agency": "Law enforcement"})
+_CATEGORIES = vocabulary_index(
+    ALLOCATION_CATEGORIES, {"culturally specific": "Culturally specific victim services", "law enforcement agency": "Law enforcement"}
+)
 
 
 class AwardRow(models.Row):
     subgrant_id: models.Text
     organization: models.Text
     community: models.Text
-    allocation_category: Annotated[str, BeforeValidator(lambda raw: n.match_word(raw, _CATEGORIES, "unknown_category", "an allocation category (Law enforcement, Prosecution, Courts, Victim services, Culturally specific victim services, Discretionary)"))]
+    allocation_category: Annotated[
+        str,
+        BeforeValidator(
+            lambda raw: n.match_word(
+                raw,
+                _CATEGORIES,
+                "unknown_category",
+                "an allocation category (" + ", ".join(ALLOCATION_CATEGORIES) + ")",
+            )
+        ),
+    ]
     award_year: Annotated[int, BeforeValidator(n.parse_whole)]
     award_amount: models.Money
     sa_amount: Annotated[Decimal, BeforeValidator(lambda raw: n.parse_money(raw) or Decimal("0.00"))] = Decimal("0.00")
@@ -96,12 +108,22 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
     found = next(((s, t) for s in sheets if (t := find_table(s, COLUMNS)) is not None), None)
     if found is None:
         missing = ", ".join(missing_columns(sheets[0], COLUMNS)) if sheets else "all"
-        raise FileRefused("no_register_table", f"No sheet has an award-register table in its first 15 rows "
-                          f"(missing column(s): {missing}). Use the column names of the register template.")
+        raise FileRefused(
+            "no_register_table",
+            f"No sheet has an award-register table in its first 15 rows "
+            f"(missing column(s): {missing}). Use the column names of the register template.",
+        )
     sheet, table = found
     for c, text in table.unknown:
-        result.issues.append(Issue(sheet.name, cell_ref(table.header_row, c), "warning", "unknown_column",
-                                   f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the register and was ignored."))
+        result.issues.append(
+            Issue(
+                sheet.name,
+                cell_ref(table.header_row, c),
+                "warning",
+                "unknown_column",
+                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the register and was ignored.",
+            )
+        )
     seen: dict[str, int] = {}
     for r, record in table.rows:
         row, row_problems = models.problems(AwardRow, {k: v for k, v in record.items() if k in AwardRow.model_fields})
@@ -142,11 +164,19 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
             ref = cell_ref(r, table.columns.get(name, 0))
             raw = part[0] if part else record.get(name)
             what = f"'{_shown(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
-            result.issues.append(Issue(sheet.name, ref, "error", code,
-                                       f"{sheet.name}!{ref}: {what}. This subgrant was not loaded; correct the register and load it again."))
+            result.issues.append(
+                Issue(
+                    sheet.name,
+                    ref,
+                    "error",
+                    code,
+                    f"{sheet.name}!{ref}: {what}. This subgrant was not loaded; correct the register and load it again.",
+                )
+            )
         if problems:
             continue
-        values.update(county_fips=lists["counties"], tribal_nations=lists["tribal_nations"],
-                      purpose_areas=lists["purpose_areas"], source_row=r + 1)
+        values.update(
+            county_fips=lists["counties"], tribal_nations=lists["tribal_nations"], purpose_areas=lists["purpose_areas"], source_row=r + 1
+        )
         result.rows.append(values)
     return result

@@ -79,7 +79,7 @@ def _load(path: Path) -> Settings:
 
     counties = tuple(County(r["fips"], r["name"], r.get("region") or "") for r in county_rows)
     county_index: dict[str, County] = {}
-    for county, row in zip(counties, county_rows):
+    for county, row in zip(counties, county_rows, strict=True):
         for word in [county.fips, county.name, *filter(None, (row.get("aliases") or "").split(";"))]:
             county_index[word_key(word)] = county
     tribe_index: dict[str, str] = {}

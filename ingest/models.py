@@ -42,7 +42,9 @@ _INDICATORS = v.vocabulary_index(v.INDICATORS)
 # Indicator names in domain.md carry a parenthetical explanation; accept the full text too.
 _INDICATORS.update({v.word_key("Shared vision and common values (agreed meaning of victim-centered)"): "C1"})
 _PRACTICES = v.vocabulary_index(v.PRACTICES)
-_PRACTICE_STATUSES = v.vocabulary_index(v.PRACTICE_STATUSES, {"yes": "In place", "no": "Not in place", "y": "In place", "n": "Not in place"})
+_PRACTICE_STATUSES = v.vocabulary_index(
+    v.PRACTICE_STATUSES, {"yes": "In place", "no": "Not in place", "y": "In place", "n": "Not in place"}
+)
 _FUNDING_TYPES = v.vocabulary_index(v.FUNDING_TYPES, v.FUNDING_TYPE_SYNONYMS)
 _FORMS = v.vocabulary_index(v.FUNDING_FORMS, {"in kind": "In-kind", "inkind": "In-kind", "cash": "Cash"})
 _TA_STATUSES = v.vocabulary_index(v.TA_STATUSES, {"closed": "Resolved", "done": "Resolved", "pending": "Open"})
@@ -55,7 +57,14 @@ class Row(BaseModel):
 
 class PartnerRow(Row):
     partner: Text
-    discipline: Annotated[str, _word(_DISCIPLINES, "unknown_discipline", "a discipline from the template's list (e.g. Law enforcement, Prosecution, Community-based advocacy)")]
+    discipline: Annotated[
+        str,
+        _word(
+            _DISCIPLINES,
+            "unknown_discipline",
+            "a discipline from the template's list (e.g. Law enforcement, Prosecution, Community-based advocacy)",
+        ),
+    ]
     mou_signed: YesNo = None
     meetings_attended: Count = None
 
@@ -68,7 +77,9 @@ class MaturityRow(Row):
 
 class ProtocolRow(Row):
     protocol: Text
-    focus: Annotated[str | None, _word(_FOCUSES, "unknown_focus", "a focus from the template's list (e.g. Sex trafficking and sexual exploitation)")] = None
+    focus: Annotated[
+        str | None, _word(_FOCUSES, "unknown_focus", "a focus from the template's list (e.g. Sex trafficking and sexual exploitation)")
+    ] = None
     step: Annotated[int, BeforeValidator(n.parse_step)]
     adopted_on: Date = None
     last_reviewed_on: Date = None
@@ -81,7 +92,12 @@ class PracticeRow(Row):
 
 class FundingRow(Row):
     source: Text
-    source_type: Annotated[str, _word(_FUNDING_TYPES, "unknown_funding_type", "a type from the template's list (e.g. Private foundation, Corporate, Local government)")]
+    source_type: Annotated[
+        str,
+        _word(
+            _FUNDING_TYPES, "unknown_funding_type", "a type from the template's list (e.g. Private foundation, Corporate, Local government)"
+        ),
+    ]
     form: Annotated[str | None, _word(_FORMS, "unknown_form", "Cash or In-kind"), AfterValidator(lambda f: f or "Cash")] = "Cash"
     amount: Money
     counts_toward_match: Annotated[bool, BeforeValidator(lambda raw: n.parse_yes_no(raw) or False)] = False
@@ -94,7 +110,10 @@ class TaRow(Row):
 
 
 class ServiceRow(Row):
-    victimization: Annotated[str, _word(_VICTIMIZATIONS, "unknown_victimization", "Sexual assault, Domestic violence, Dating violence, Stalking or Sex trafficking")]
+    victimization: Annotated[
+        str,
+        _word(_VICTIMIZATIONS, "unknown_victimization", "Sexual assault, Domestic violence, Dating violence, Stalking or Sex trafficking"),
+    ]
     served: Count = None
     partially_served: Count = None
     not_served: Count = None

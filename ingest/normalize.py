@@ -251,4 +251,3 @@ def match_word(value: Raw, index: dict[str, str], code: str, what: str) -> str |
     if found is None:
         raise CellProblem(code, what)
     return found
-

@@ -31,8 +31,9 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES
-                                and p.is_file() and not p.name.startswith("~$")))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file() and not p.name.startswith("~$"))
+            )
         else:
             found.append(path)
     return found
@@ -49,7 +50,9 @@ def read_and_parse(path: Path, archive_to: Path | None, display_name: str | None
         data = path.read_bytes()
     except OSError as e:
         report = ParsedReport(source_file=name, sha256="")
-        return report.refuse(FileRefused("unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere."))
+        return report.refuse(
+            FileRefused("unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere.")
+        )
     report = parse_report(data, name, settings())
     if archive_to is not None and (report.refusal is None or report.refusal.keep_values):
         archive(data, report.sha256, name, archive_to)
@@ -89,14 +92,17 @@ class Summary:
 def require_register(db_path: Path) -> None:
     """Stop before any work when there is no database or no award register in it."""
     if not db_path.exists():
-        raise NoAwardRegisterError(f"No database at {db_path}. Load the award register first: stopdash load-awards REGISTER.xlsx --db {db_path}")
+        raise NoAwardRegisterError(
+            f"No database at {db_path}. Load the award register first: stopdash load-awards REGISTER.xlsx --db {db_path}"
+        )
     with connection(db_path) as con:
-        if not con.execute("SELECT count(*) FROM subgrant").fetchone()[0]:
-            raise NoAwardRegisterError(f"The database {db_path} has no award register yet. Load it first: stopdash load-awards REGISTER.xlsx --db {db_path}")
+        if not (con.execute("SELECT count(*) FROM subgrant").fetchone() or (0,))[0]:
+            raise NoAwardRegisterError(
+                f"The database {db_path} has no award register yet. Load it first: stopdash load-awards REGISTER.xlsx --db {db_path}"
+            )
 
 
-def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None,
-                 workers: int | None = None) -> Summary:
+def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None, workers: int | None = None) -> Summary:
     """Ingest progress-report workbooks; each batch of whole files is one transaction."""
     require_register(db_path)
     files = collect_paths(paths)

@@ -15,8 +15,8 @@ from ingest.config import Settings
 from ingest.errors import FileRefused
 from ingest.privacy import redact, refuse_identifying
 from ingest.safety import check_bytes
-from ingest.workbook import Column, Sheet, cell_ref, find_sheet, find_table, labelled_values, missing_columns, read_sheets
 from ingest.vocab import word_key
+from ingest.workbook import Column, Sheet, cell_ref, find_sheet, find_table, labelled_values, missing_columns, read_sheets
 
 
 @dataclass
@@ -45,52 +45,75 @@ def _cols(*specs: tuple[str, list[str], bool]) -> list[Column]:
 SECTIONS: dict[str, Section] = {
     "partners": Section(
         ["Partners", "Partner agencies", "MDT members", "Collaborative members", "Team"],
-        _cols(("partner", ["Partner", "Agency", "Organization", "Member"], True),
-              ("discipline", ["Discipline", "Sector", "Type"], True),
-              ("mou_signed", ["MOU signed", "MOU", "Signed agreement"], False),
-              ("meetings_attended", ["Meetings attended", "Attendance"], False)),
-        models.PartnerRow, ("partner",), optional_warning="partner list",
+        _cols(
+            ("partner", ["Partner", "Agency", "Organization", "Member"], True),
+            ("discipline", ["Discipline", "Sector", "Type"], True),
+            ("mou_signed", ["MOU signed", "MOU", "Signed agreement"], False),
+            ("meetings_attended", ["Meetings attended", "Attendance"], False),
+        ),
+        models.PartnerRow,
+        ("partner",),
+        optional_warning="partner list",
     ),
     "maturity": Section(
         ["Maturity", "Collaboration maturity", "Self-assessment", "Collaboration self-assessment"],
-        _cols(("indicator_code", ["Indicator", "Factor"], True),
-              ("score", ["Score", "Rating", "Level"], True),
-              ("notes", ["Notes"], False)),
-        models.MaturityRow, ("notes",), unique="indicator_code", optional_warning="the maturity score",
+        _cols(
+            ("indicator_code", ["Indicator", "Factor"], True), ("score", ["Score", "Rating", "Level"], True), ("notes", ["Notes"], False)
+        ),
+        models.MaturityRow,
+        ("notes",),
+        unique="indicator_code",
+        optional_warning="the maturity score",
     ),
     "protocols": Section(
         ["Protocols", "Protocol status"],
-        _cols(("protocol", ["Protocol", "Name", "Protocol name"], True),
-              ("focus", ["Focus", "Topic"], False),
-              ("step", ["Step", "Stage", "Status"], True),
-              ("adopted_on", ["Adopted on", "Date adopted"], False),
-              ("last_reviewed_on", ["Last reviewed", "Last reviewed on", "Review date"], False)),
-        models.ProtocolRow, ("protocol",), optional_warning="protocol status",
+        _cols(
+            ("protocol", ["Protocol", "Name", "Protocol name"], True),
+            ("focus", ["Focus", "Topic"], False),
+            ("step", ["Step", "Stage", "Status"], True),
+            ("adopted_on", ["Adopted on", "Date adopted"], False),
+            ("last_reviewed_on", ["Last reviewed", "Last reviewed on", "Review date"], False),
+        ),
+        models.ProtocolRow,
+        ("protocol",),
+        optional_warning="protocol status",
     ),
     "practices": Section(
         ["Survivor engagement", "Survivor involvement", "Survivor voice"],
         _cols(("practice_code", ["Practice"], True), ("status", ["Status"], True)),
-        models.PracticeRow, unique="practice_code", optional_warning="survivor-engagement practices",
+        models.PracticeRow,
+        unique="practice_code",
+        optional_warning="survivor-engagement practices",
     ),
     "funding": Section(
         ["Funding", "Leveraged funding", "Leveraged funds", "Other funding", "Resources leveraged"],
-        _cols(("source", ["Source", "Funder"], True),
-              ("source_type", ["Type", "Source type"], True),
-              ("form", ["Form", "Cash or in-kind"], False),
-              ("amount", ["Amount", "Value"], True),
-              ("counts_toward_match", ["Counts toward match", "Match"], False)),
-        models.FundingRow, ("source",), optional_warning="leveraged funding",
+        _cols(
+            ("source", ["Source", "Funder"], True),
+            ("source_type", ["Type", "Source type"], True),
+            ("form", ["Form", "Cash or in-kind"], False),
+            ("amount", ["Amount", "Value"], True),
+            ("counts_toward_match", ["Counts toward match", "Match"], False),
+        ),
+        models.FundingRow,
+        ("source",),
+        optional_warning="leveraged funding",
     ),
     "ta": Section(
         ["TA requests", "TA", "Technical assistance"],
         _cols(("topic", ["Topic"], True), ("requested_on", ["Requested on"], False), ("status", ["Status"], False)),
-        models.TaRow, ("topic",),
+        models.TaRow,
+        ("topic",),
     ),
     "services": Section(
         ["Services"],
-        _cols(("victimization", ["Victimization"], True), ("served", ["Served"], False),
-              ("partially_served", ["Partially served"], False), ("not_served", ["Not served"], False)),
-        models.ServiceRow, unique="victimization",
+        _cols(
+            ("victimization", ["Victimization"], True),
+            ("served", ["Served"], False),
+            ("partially_served", ["Partially served"], False),
+            ("not_served", ["Not served"], False),
+        ),
+        models.ServiceRow,
+        unique="victimization",
     ),
 }
 
@@ -156,18 +179,33 @@ def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
 
     def bad(name: str, problem: normalize.CellProblem) -> None:
         r, c, value = found[name]
-        report.issues.append(Issue(sheet.name, cell_ref(r, c), "error", problem.code,
-                                   f"{sheet.name}!{cell_ref(r, c)}: '{_shown(value)}' is not {problem.rule}. "
-                                   "It was left out; correct it in the next report."))
+        report.issues.append(
+            Issue(
+                sheet.name,
+                cell_ref(r, c),
+                "error",
+                problem.code,
+                f"{sheet.name}!{cell_ref(r, c)}: '{_shown(value)}' is not {problem.rule}. It was left out; correct it in the next report.",
+            )
+        )
 
     subgrant = normalize.clean_text(found.get("subgrant_id", (0, 0, None))[2])
     if subgrant is None:
-        raise FileRefused("no_subgrant_id", f"Sheet '{sheet.name}' has no Subgrant ID: write the label 'Subgrant ID' "
-                          "and, next to it, the ID from your award letter, then send the report again.", sheet=sheet.name)
+        raise FileRefused(
+            "no_subgrant_id",
+            f"Sheet '{sheet.name}' has no Subgrant ID: write the label 'Subgrant ID' "
+            "and, next to it, the ID from your award letter, then send the report again.",
+            sheet=sheet.name,
+        )
     report.subgrant_id = subgrant
     report.period = _read_period(sheet, found)
-    readers = {"prepared_by": normalize.clean_text, "email": normalize.clean_text, "date_submitted": normalize.parse_date,
-               "meetings_held": normalize.parse_whole, "survivors_engaged": normalize.parse_whole}
+    readers = {
+        "prepared_by": normalize.clean_text,
+        "email": normalize.clean_text,
+        "date_submitted": normalize.parse_date,
+        "meetings_held": normalize.parse_whole,
+        "survivors_engaged": normalize.parse_whole,
+    }
     for name, reader in readers.items():
         if name not in found:
             continue
@@ -181,15 +219,20 @@ def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
 
 
 def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str:
-    how = ("write the quarter next to 'Reporting period' as 2026-Q1 (or give 'Period start' and "
-           "'Period end' dates exactly one calendar quarter apart), then send the report again.")
+    how = (
+        "write the quarter next to 'Reporting period' as 2026-Q1 (or give 'Period start' and "
+        "'Period end' dates exactly one calendar quarter apart), then send the report again."
+    )
     if "period" in found:
         r, c, value = found["period"]
         try:
             period = normalize.parse_quarter(value)
         except normalize.CellProblem:
-            raise FileRefused("no_period", f"{sheet.name}!{cell_ref(r, c)}: the reporting period "
-                              f"'{_shown(value)}' cannot be read: {how}", sheet=sheet.name) from None
+            raise FileRefused(
+                "no_period",
+                f"{sheet.name}!{cell_ref(r, c)}: the reporting period '{_shown(value)}' cannot be read: {how}",
+                sheet=sheet.name,
+            ) from None
         if period:
             return period
     if "period_start" in found and "period_end" in found:
@@ -201,8 +244,9 @@ def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str
         period = normalize.quarter_from_dates(start, end) if start and end else None
         if period:
             return period
-        raise FileRefused("no_period", f"Sheet '{sheet.name}': Period start and Period end are not exactly one "
-                          f"calendar quarter: {how}", sheet=sheet.name)
+        raise FileRefused(
+            "no_period", f"Sheet '{sheet.name}': Period start and Period end are not exactly one calendar quarter: {how}", sheet=sheet.name
+        )
     raise FileRefused("no_period", f"Sheet '{sheet.name}' has no reporting period: {how}", sheet=sheet.name)
 
 
@@ -210,15 +254,28 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
     table = find_table(sheet, spec.columns)
     if table is None:
         missing = ", ".join(missing_columns(sheet, spec.columns))
-        report.issues.append(Issue(sheet.name, None, "error", "missing_columns",
-                                   f"Sheet '{sheet.name}' has no header row with the column(s) {missing} in its first "
-                                   "15 rows, so nothing was read from it. Use the template's column names."))
+        report.issues.append(
+            Issue(
+                sheet.name,
+                None,
+                "error",
+                "missing_columns",
+                f"Sheet '{sheet.name}' has no header row with the column(s) {missing} in its first "
+                "15 rows, so nothing was read from it. Use the template's column names.",
+            )
+        )
         report.sections[key] = None
         return
     for c, text in table.unknown:
-        report.issues.append(Issue(sheet.name, cell_ref(table.header_row, c), "warning", "unknown_column",
-                                   f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not "
-                                   "part of the report and was ignored."))
+        report.issues.append(
+            Issue(
+                sheet.name,
+                cell_ref(table.header_row, c),
+                "warning",
+                "unknown_column",
+                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the report and was ignored.",
+            )
+        )
     rows: list[tuple[int, dict[str, object]]] = []
     seen: dict[object, int] = {}
     for r, record in table.rows:
@@ -229,8 +286,15 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
             ref = cell_ref(r, table.columns.get(name, 0))
             raw = record.get(name)
             what = f"'{_shown(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
-            report.issues.append(Issue(sheet.name, ref, "error", code,
-                                       f"{sheet.name}!{ref}: {what}. The row was not loaded; correct it and send the report again."))
+            report.issues.append(
+                Issue(
+                    sheet.name,
+                    ref,
+                    "error",
+                    code,
+                    f"{sheet.name}!{ref}: {what}. The row was not loaded; correct it and send the report again.",
+                )
+            )
         if row is None:
             continue
         values = row.model_dump()
@@ -238,26 +302,45 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
             first = seen.setdefault(values[spec.unique], r)
             if first != r:
                 ref = cell_ref(r, table.columns[spec.unique])
-                report.issues.append(Issue(sheet.name, ref, "error", f"duplicate_{spec.unique.split('_')[0]}",
-                                           f"{sheet.name}!{ref}: {values[spec.unique]} is listed again (first in row {first + 1}); "
-                                           "only the first was loaded. Remove the repeated row."))
+                report.issues.append(
+                    Issue(
+                        sheet.name,
+                        ref,
+                        "error",
+                        f"duplicate_{spec.unique.split('_')[0]}",
+                        f"{sheet.name}!{ref}: {values[spec.unique]} is listed again (first in row {first + 1}); "
+                        "only the first was loaded. Remove the repeated row.",
+                    )
+                )
                 continue
         for name in spec.free_text:
             if isinstance(values.get(name), str):
                 values[name], changed = redact(values[name])
                 if changed:
                     ref = cell_ref(r, table.columns[name])
-                    report.issues.append(Issue(sheet.name, ref, "warning", "contact_redacted",
-                                               f"{sheet.name}!{ref}: an e-mail address or phone number was replaced by "
-                                               "[redacted]; reports must not carry contact details."))
+                    report.issues.append(
+                        Issue(
+                            sheet.name,
+                            ref,
+                            "warning",
+                            "contact_redacted",
+                            f"{sheet.name}!{ref}: an e-mail address or phone number was replaced by "
+                            "[redacted]; reports must not carry contact details.",
+                        )
+                    )
         rows.append((r + 1, values))
     if key == "funding":
         _check_totals(sheet, table.totals, table.columns, rows, report)
     report.sections[key] = rows
 
 
-def _check_totals(sheet: Sheet, totals: list[tuple[int, dict[str, object]]], columns: dict[str, int],
-                  rows: list[tuple[int, dict[str, object]]], report: ParsedReport) -> None:
+def _check_totals(
+    sheet: Sheet,
+    totals: list[tuple[int, dict[str, object]]],
+    columns: dict[str, int],
+    rows: list[tuple[int, dict[str, object]]],
+    report: ParsedReport,
+) -> None:
     total = sum((Decimal(str(v["amount"])) for _, v in rows), Decimal("0"))
     for r, record in totals:
         try:
@@ -266,9 +349,16 @@ def _check_totals(sheet: Sheet, totals: list[tuple[int, dict[str, object]]], col
             continue
         if stated is not None and abs(stated - total) > Decimal("0.005"):
             ref = cell_ref(r, columns["amount"])
-            report.issues.append(Issue(sheet.name, ref, "warning", "total_mismatch",
-                                       f"{sheet.name}!{ref}: the Total row says ${stated:,.2f} but the rows loaded add up to "
-                                       f"${total:,.2f}; the rows were kept and the Total row ignored. Check the amounts."))
+            report.issues.append(
+                Issue(
+                    sheet.name,
+                    ref,
+                    "warning",
+                    "total_mismatch",
+                    f"{sheet.name}!{ref}: the Total row says ${stated:,.2f} but the rows loaded add up to "
+                    f"${total:,.2f}; the rows were kept and the Total row ignored. Check the amounts.",
+                )
+            )
 
 
 def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
@@ -281,22 +371,36 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
         profile = find_sheet(sheets, PROFILE_SHEETS)
         if profile is None:
             names = ", ".join(f"'{s.name}'" for s in sheets[:8]) or "none"
-            raise FileRefused("no_profile_sheet", f"The workbook has no Profile sheet (its sheets: {names}). "
-                              "Use the blank template from stopdash, which starts with a Profile sheet.")
+            raise FileRefused(
+                "no_profile_sheet",
+                f"The workbook has no Profile sheet (its sheets: {names}). "
+                "Use the blank template from stopdash, which starts with a Profile sheet.",
+            )
         _read_profile(profile, report)
         for key, spec in SECTIONS.items():
             sheet = find_sheet(sheets, spec.sheets)
             if sheet is None:
                 report.sections[key] = None
                 if spec.optional_warning:
-                    report.issues.append(Issue(None, None, "warning", "missing_sheet",
-                                               f"The report has no {spec.sheets[0]} sheet, so for {report.period} its {spec.optional_warning} "
-                                               "will show as unknown (not zero). Add the sheet from the template next time."))
+                    report.issues.append(
+                        Issue(
+                            None,
+                            None,
+                            "warning",
+                            "missing_sheet",
+                            f"The report has no {spec.sheets[0]} sheet, so for {report.period} its {spec.optional_warning} "
+                            "will show as unknown (not zero). Add the sheet from the template next time.",
+                        )
+                    )
                 continue
             _read_section(key, spec, sheet, report)
     except FileRefused as refusal:
         return report.refuse(refusal)
     except Exception as e:  # noqa: BLE001 - a file that breaks the reader must not break the run
-        return report.refuse(FileRefused("unreadable_file", f"The workbook could not be read ({type(e).__name__}). "
-                                         "Save it again from Excel as .xlsx and send it again."))
+        return report.refuse(
+            FileRefused(
+                "unreadable_file",
+                f"The workbook could not be read ({type(e).__name__}). Save it again from Excel as .xlsx and send it again.",
+            )
+        )
     return report

@@ -26,23 +26,59 @@ MONEY = pa.decimal128(14, 2)
 _TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
     "partners": [("partner", pa.string()), ("discipline", pa.string()), ("mou_signed", pa.bool_()), ("meetings_attended", pa.int32())],
     "maturity": [("indicator_code", pa.string()), ("score", pa.int32()), ("notes", pa.string())],
-    "protocols": [("protocol", pa.string()), ("focus", pa.string()), ("step", pa.int32()), ("adopted_on", pa.date32()), ("last_reviewed_on", pa.date32())],
+    "protocols": [
+        ("protocol", pa.string()),
+        ("focus", pa.string()),
+        ("step", pa.int32()),
+        ("adopted_on", pa.date32()),
+        ("last_reviewed_on", pa.date32()),
+    ],
     "practices": [("practice_code", pa.string()), ("status", pa.string())],
-    "funding": [("source", pa.string()), ("source_type", pa.string()), ("form", pa.string()), ("amount", MONEY), ("counts_toward_match", pa.bool_())],
+    "funding": [
+        ("source", pa.string()),
+        ("source_type", pa.string()),
+        ("form", pa.string()),
+        ("amount", MONEY),
+        ("counts_toward_match", pa.bool_()),
+    ],
     "ta": [("topic", pa.string()), ("requested_on", pa.date32()), ("status", pa.string())],
     "services": [("victimization", pa.string()), ("served", pa.int32()), ("partially_served", pa.int32()), ("not_served", pa.int32())],
 }
-_TABLE_NAMES = {"partners": "partner_row", "maturity": "maturity_row", "protocols": "protocol_row", "practices": "practice_row",
-                "funding": "funding_row", "ta": "ta_row", "services": "service_row"}
+_TABLE_NAMES = {
+    "partners": "partner_row",
+    "maturity": "maturity_row",
+    "protocols": "protocol_row",
+    "practices": "practice_row",
+    "funding": "funding_row",
+    "ta": "ta_row",
+    "services": "service_row",
+}
 _SUBMISSION = [
-    ("submission_id", pa.int32()), ("subgrant_key", pa.string()), ("subgrant_id", pa.string()), ("period", pa.string()),
-    ("source_file", pa.string()), ("sha256", pa.string()), ("ingested_at", pa.timestamp("us")), ("status", pa.string()),
-    ("error_count", pa.int32()), ("warning_count", pa.int32()), ("prepared_by", pa.string()), ("email", pa.string()),
-    ("date_submitted", pa.date32()), ("meetings_held", pa.int32()), ("survivors_engaged", pa.int32()),
+    ("submission_id", pa.int32()),
+    ("subgrant_key", pa.string()),
+    ("subgrant_id", pa.string()),
+    ("period", pa.string()),
+    ("source_file", pa.string()),
+    ("sha256", pa.string()),
+    ("ingested_at", pa.timestamp("us")),
+    ("status", pa.string()),
+    ("error_count", pa.int32()),
+    ("warning_count", pa.int32()),
+    ("prepared_by", pa.string()),
+    ("email", pa.string()),
+    ("date_submitted", pa.date32()),
+    ("meetings_held", pa.int32()),
+    ("survivors_engaged", pa.int32()),
     *[(f"has_{k}", pa.bool_()) for k in _TABLES],
 ]
-_ISSUE = [("submission_id", pa.int32()), ("sheet", pa.string()), ("cell", pa.string()), ("severity", pa.string()),
-          ("code", pa.string()), ("message", pa.string())]
+_ISSUE = [
+    ("submission_id", pa.int32()),
+    ("sheet", pa.string()),
+    ("cell", pa.string()),
+    ("severity", pa.string()),
+    ("code", pa.string()),
+    ("message", pa.string()),
+]
 
 
 @dataclass
@@ -61,8 +97,8 @@ class Outcome:
 
 def _arrow(columns: list[tuple[str, pa.DataType]], rows: list[tuple[Any, ...]]) -> pa.Table:
     names = [name for name, _ in columns]
-    data = list(zip(*rows)) if rows else [[] for _ in columns]
-    return pa.table({name: pa.array(list(values), type=kind) for (name, kind), values in zip(columns, data)}, schema=None).select(names)
+    data: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+    return pa.table({name: pa.array(list(values), type=kind) for (name, kind), values in zip(columns, data, strict=True)}).select(names)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, pa.DataType]], rows: list[tuple[Any, ...]]) -> None:
@@ -102,14 +138,24 @@ class Register:
             return
         found = self.subgrants.get(report.subgrant_id.strip().lower())
         if found is None:
-            report.refuse(FileRefused("unknown_subgrant", f"Subgrant ID '{report.subgrant_id}' is not in the award register. "
-                                      "Check it against your award letter; if it is right, ask the state to load the current register."))
+            report.refuse(
+                FileRefused(
+                    "unknown_subgrant",
+                    f"Subgrant ID '{report.subgrant_id}' is not in the award register. "
+                    "Check it against your award letter; if it is right, ask the state to load the current register.",
+                )
+            )
             return
         sid, start, end = found
         q_start, q_end = quarter_bounds(report.period)
         if q_end < start or q_start > end:
-            report.refuse(FileRefused("period_outside_award", f"The reporting period {report.period} is outside subgrant {sid}'s "
-                                      f"dates ({start:%m/%d/%Y} to {end:%m/%d/%Y}). Check the period on the Profile sheet."))
+            report.refuse(
+                FileRefused(
+                    "period_outside_award",
+                    f"The reporting period {report.period} is outside subgrant {sid}'s "
+                    f"dates ({start:%m/%d/%Y} to {end:%m/%d/%Y}). Check the period on the Profile sheet.",
+                )
+            )
 
 
 def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], register: Register) -> list[Outcome]:
@@ -119,8 +165,9 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
     try:
         seen = {row[0] for row in con.execute("SELECT sha256 FROM submission").fetchall()}
         next_id = (con.execute("SELECT max(submission_id) FROM submission").fetchone() or (None,))[0] or 0
-        current = {(k, p): sid for sid, k, p in con.execute(
-            "SELECT submission_id, subgrant_key, period FROM current_submission").fetchall()}
+        current = {
+            (k, p): sid for sid, k, p in con.execute("SELECT submission_id, subgrant_key, period FROM current_submission").fetchall()
+        }
         submissions: list[tuple[Any, ...]] = []
         issues: list[tuple[Any, ...]] = []
         facts: dict[str, list[tuple[Any, ...]]] = {k: [] for k in _TABLES}
@@ -128,8 +175,9 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
         now = dt.datetime.now().replace(microsecond=0)
         for report in reports:
             if report.sha256 in seen:
-                outcomes.append(Outcome(report.source_file, "skipped", report.subgrant_id, report.period,
-                                        message="already ingested (the same bytes)"))
+                outcomes.append(
+                    Outcome(report.source_file, "skipped", report.subgrant_id, report.period, message="already ingested (the same bytes)")
+                )
                 continue
             seen.add(report.sha256)
             register.check(report)
@@ -148,15 +196,39 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
                     fields = [f for f, _ in _TABLES[name]]
                     facts[name].extend((sid, row_num, *(values[f] for f in fields)) for row_num, values in rows or [])
             p = report.profile if status != "rejected" else {}
-            submissions.append((
-                sid, subgrant_key, subgrant_id, report.period, report.source_file, report.sha256, now, status,
-                report.error_count, report.warning_count, p.get("prepared_by"), p.get("email"), p.get("date_submitted"),
-                p.get("meetings_held"), p.get("survivors_engaged"),
-                *[status != "rejected" and report.sections.get(k) is not None for k in _TABLES],
-            ))
+            submissions.append(
+                (
+                    sid,
+                    subgrant_key,
+                    subgrant_id,
+                    report.period,
+                    report.source_file,
+                    report.sha256,
+                    now,
+                    status,
+                    report.error_count,
+                    report.warning_count,
+                    p.get("prepared_by"),
+                    p.get("email"),
+                    p.get("date_submitted"),
+                    p.get("meetings_held"),
+                    p.get("survivors_engaged"),
+                    *[status != "rejected" and report.sections.get(k) is not None for k in _TABLES],
+                )
+            )
             issues.extend((sid, i.sheet, i.cell, i.severity, i.code, i.message) for i in report.issues)
-            outcomes.append(Outcome(report.source_file, status, subgrant_id, report.period, report.error_count,
-                                    report.warning_count, report.refusal.message if report.refusal else "", sid))
+            outcomes.append(
+                Outcome(
+                    report.source_file,
+                    status,
+                    subgrant_id,
+                    report.period,
+                    report.error_count,
+                    report.warning_count,
+                    report.refusal.message if report.refusal else "",
+                    sid,
+                )
+            )
         _insert(con, "submission", _SUBMISSION, submissions)
         if superseded:  # after the insert: the older file may be in this same batch
             con.execute("UPDATE submission SET status = 'superseded' WHERE list_contains(?, submission_id)", [superseded])
@@ -179,23 +251,63 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister) -> in
         keys = [str(r["subgrant_id"]).strip().lower() for r in parsed.rows]
         if keys:
             con.execute("DELETE FROM subgrant WHERE list_contains(?, subgrant_key)", [keys])
-        rows = [(
-            key, r["subgrant_id"], r["organization"], r["community"], r["allocation_category"], r["award_year"],
-            r["award_amount"], r["sa_amount"], r["match_required"], r["start_date"], r["end_date"],
-            r["county_fips"], r["tribal_nations"], r["purpose_areas"], parsed.source_file, r["source_row"], now,
-        ) for key, r in zip(keys, parsed.rows)]
-        _insert(con, "subgrant", [
-            ("subgrant_key", pa.string()), ("subgrant_id", pa.string()), ("organization", pa.string()), ("community", pa.string()),
-            ("allocation_category", pa.string()), ("award_year", pa.int32()), ("award_amount", MONEY), ("sa_amount", MONEY),
-            ("match_required", MONEY), ("start_date", pa.date32()), ("end_date", pa.date32()),
-            ("county_fips", pa.list_(pa.string())), ("tribal_nations", pa.list_(pa.string())), ("purpose_areas", pa.list_(pa.int32())),
-            ("source_file", pa.string()), ("source_row", pa.int32()), ("loaded_at", pa.timestamp("us")),
-        ], rows)
+        rows = [
+            (
+                key,
+                r["subgrant_id"],
+                r["organization"],
+                r["community"],
+                r["allocation_category"],
+                r["award_year"],
+                r["award_amount"],
+                r["sa_amount"],
+                r["match_required"],
+                r["start_date"],
+                r["end_date"],
+                r["county_fips"],
+                r["tribal_nations"],
+                r["purpose_areas"],
+                parsed.source_file,
+                r["source_row"],
+                now,
+            )
+            for key, r in zip(keys, parsed.rows, strict=True)
+        ]
+        _insert(
+            con,
+            "subgrant",
+            [
+                ("subgrant_key", pa.string()),
+                ("subgrant_id", pa.string()),
+                ("organization", pa.string()),
+                ("community", pa.string()),
+                ("allocation_category", pa.string()),
+                ("award_year", pa.int32()),
+                ("award_amount", MONEY),
+                ("sa_amount", MONEY),
+                ("match_required", MONEY),
+                ("start_date", pa.date32()),
+                ("end_date", pa.date32()),
+                ("county_fips", pa.list_(pa.string())),
+                ("tribal_nations", pa.list_(pa.string())),
+                ("purpose_areas", pa.list_(pa.int32())),
+                ("source_file", pa.string()),
+                ("source_row", pa.int32()),
+                ("loaded_at", pa.timestamp("us")),
+            ],
+            rows,
+        )
         errors = sum(i.severity == "error" for i in parsed.issues)
-        con.execute("INSERT INTO register_load VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [load_id, parsed.source_file, parsed.sha256, now, len(rows), errors, len(parsed.issues) - errors])
-        _insert(con, "register_issue", [("load_id", pa.int32()), *_ISSUE[1:]],
-                [(load_id, i.sheet, i.cell, i.severity, i.code, i.message) for i in parsed.issues])
+        con.execute(
+            "INSERT INTO register_load VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [load_id, parsed.source_file, parsed.sha256, now, len(rows), errors, len(parsed.issues) - errors],
+        )
+        _insert(
+            con,
+            "register_issue",
+            [("load_id", pa.int32()), *_ISSUE[1:]],
+            [(load_id, i.sheet, i.cell, i.severity, i.code, i.message) for i in parsed.issues],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

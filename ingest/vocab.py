@@ -208,9 +208,7 @@ ALLOCATION_CATEGORIES = [
 QUARTER_LABEL = "YYYY-Qn"
 
 
-def vocabulary_index(
-    canonical: list[str] | dict[str, str], synonyms: dict[str, str] | None = None
-) -> dict[str, str]:
+def vocabulary_index(canonical: list[str] | dict[str, str], synonyms: dict[str, str] | None = None) -> dict[str, str]:
     """Map every matching key (canonical value, code, name, synonym) to its canonical value."""
     index: dict[str, str] = {}
     if isinstance(canonical, dict):

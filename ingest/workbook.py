@@ -51,8 +51,10 @@ def read_sheets(data: bytes) -> list[Sheet]:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise FileRefused("encrypted_file", "The workbook is protected with a password. Remove it and send the file again.") from None
-    except Exception as e:  # calamine raises several unrelated types for broken files
-        raise FileRefused("corrupt_file", f"The workbook cannot be read ({type(e).__name__}). Save it again from Excel and resend it.") from None
+    except Exception as e:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+        raise FileRefused(
+            "corrupt_file", f"The workbook cannot be read ({type(e).__name__}). Save it again from Excel and resend it."
+        ) from None
     sheets = []
     for meta in book.sheets_metadata:
         if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
@@ -80,9 +82,10 @@ def read_sheets(data: bytes) -> list[Sheet]:
                     )
         except FileRefused:
             raise
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - a sheet that breaks the reader refuses the file
             raise FileRefused(
-                "corrupt_file", f"Sheet '{meta.name}' cannot be read ({type(e).__name__}). Save the workbook again from Excel and resend it."
+                "corrupt_file",
+                f"Sheet '{meta.name}' cannot be read ({type(e).__name__}). Save the workbook again from Excel and resend it.",
             ) from None
         while rows and not rows[-1]:
             rows.pop()
@@ -111,7 +114,7 @@ class Column:
     names: list[str]
     required: bool = False
 
-    def keys(self) -> set[str]:
+    def match_keys(self) -> set[str]:
         return {word_key(n) for n in self.names}
 
 
@@ -131,7 +134,7 @@ def find_table(sheet: Sheet, columns: list[Column]) -> Table | None:
     required column. Blank rows are skipped; rows starting with "Total" are totals.
     """
     best: tuple[int, dict[str, int], list[tuple[int, str]]] | None = None
-    lookup = {key: col.field for col in columns for key in col.keys()}
+    lookup = {key: col.field for col in columns for key in col.match_keys()}
     for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
         found: dict[str, int] = {}
         unknown: list[tuple[int, str]] = []
@@ -166,7 +169,7 @@ def find_table(sheet: Sheet, columns: list[Column]) -> Table | None:
 def missing_columns(sheet: Sheet, columns: list[Column]) -> list[str]:
     """Required columns that no header row in the first rows carries (for the message)."""
     best: set[str] = set()
-    lookup = {key: col.field for col in columns for key in col.keys()}
+    lookup = {key: col.field for col in columns for key in col.match_keys()}
     for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
         found = {lookup[k] for k in map(header_key, sheet.rows[r]) if k in lookup}
         if len(found) > len(best):

@@ -49,8 +49,10 @@ def _progress(total: int) -> tuple[Callable[[int], None] | None, Callable[[], No
 
 
 def print_summary(summary: Summary, out: Callable[[str], None] = print) -> None:
-    out(f"{summary.count('accepted')} accepted, {summary.count('accepted_with_errors')} accepted with errors, "
-        f"{summary.count('rejected')} rejected, {summary.count('skipped')} skipped as already ingested.")
+    out(
+        f"{summary.count('accepted')} accepted, {summary.count('accepted_with_errors')} accepted with errors, "
+        f"{summary.count('rejected')} rejected, {summary.count('skipped')} skipped as already ingested."
+    )
     for o in summary.outcomes:
         if o.status == "rejected":
             out(f"  rejected  {o.source_file}: {o.message}")
@@ -117,8 +119,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.build_only:
         return 0
     env = dict(os.environ, STOPDASH_DB=str(db))
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
-               "--server.headless", "true", "--server.port", str(args.port), "--server.address", "localhost"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO / "dashboard" / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        "localhost",
+    ]
     print(f"Opening the dashboard at http://localhost:{args.port}  (Ctrl+C to stop)")
     return subprocess.call(command, env=env, cwd=REPO)
 
@@ -176,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:
         if args.debug:
             raise
-        print(f"stopdash: unexpected error ({type(e).__name__}: {e}). Run the same command with --debug "
-              "and send the output to the stopdash maintainers.", file=sys.stderr)
+        print(
+            f"stopdash: unexpected error ({type(e).__name__}: {e}). Run the same command with --debug "
+            "and send the output to the stopdash maintainers.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("stopdash: interrupted; files already stored stay stored, the rest were not loaded.", file=sys.stderr)

@@ -13,36 +13,61 @@ def test_clean_report_gives_the_hand_computed_community_period(db: Path) -> None
     """A by-the-template report loads fully and community_period equals the schema's definitions by hand."""
     summary = ingest(db, "clean-report.xlsx")
     assert [(o.status, o.errors, o.warnings) for o in summary.outcomes] == [("accepted", 0, 0)]
-    assert rows(db, "SELECT * FROM community_period") == [(
-        "MN-T-001", "Northwoods Response Team", "2026-Q1",
-        2.9, "Coordination",  # mean of 3,3,2,4,3,3,2,2,3,4
-        4,  # law enforcement, prosecution, community-based advocacy (twice), health care
-        "Child protection and social services; Courts; Tribal government or program",  # tribal: the award lists Fond du Lac
-        4, 5, 1, 4, 12,
-        Decimal("6500.50"), Decimal("16500.50"), 0.165,
-    )]
+    assert rows(db, "SELECT * FROM community_period") == [
+        (
+            "MN-T-001",
+            "Northwoods Response Team",
+            "2026-Q1",
+            2.9,
+            "Coordination",  # mean of 3,3,2,4,3,3,2,2,3,4
+            4,  # law enforcement, prosecution, community-based advocacy (twice), health care
+            "Child protection and social services; Courts; Tribal government or program",  # tribal: the award lists Fond du Lac
+            4,
+            5,
+            1,
+            4,
+            12,
+            Decimal("6500.50"),
+            Decimal("16500.50"),
+            0.165,
+        )
+    ]
 
 
 def test_clean_report_rows_land_in_every_view(db: Path) -> None:
     """Partners, scores, protocols, practices, funding, TA and services views hold the report's rows."""
     ingest(db, "clean-report.xlsx")
     assert rows(db, "SELECT partner, discipline, mou_signed, meetings_attended FROM partners ORDER BY partner")[0] == (
-        "Advocacy Center (fictional)", "Community-based advocacy", False, 3)
+        "Advocacy Center (fictional)",
+        "Community-based advocacy",
+        False,
+        3,
+    )
     assert rows(db, "SELECT count(*), sum(score) FROM maturity_scores") == [(10, 29)]
     assert rows(db, "SELECT protocol, focus, step, step_name, adopted_on, last_reviewed_on FROM protocols ORDER BY step DESC") == [
-        ("Sex trafficking response protocol", "Sex trafficking and sexual exploitation", 5, "Renewing interagency agreements",
-         dt.date(2025, 6, 1), dt.date(2025, 12, 1)),
+        (
+            "Sex trafficking response protocol",
+            "Sex trafficking and sexual exploitation",
+            5,
+            "Renewing interagency agreements",
+            dt.date(2025, 6, 1),
+            dt.date(2025, 12, 1),
+        ),
         ("Youth Safe Harbor protocol", "Youth (Safe Harbor)", 3, "Community needs assessment", None, None),
     ]
     assert rows(db, "SELECT status, count(*) FROM survivor_practices GROUP BY 1 ORDER BY 1") == [
-        ("In place", 4), ("Not in place", 2), ("Planned", 2)]
+        ("In place", 4),
+        ("Not in place", 2),
+        ("Planned", 2),
+    ]
     assert rows(db, "SELECT source, source_type, form, amount, is_private, counts_toward_match FROM funding ORDER BY amount") == [
         ("Main Street Bank (fictional)", "Corporate", "In-kind", Decimal("1500.50"), True, False),
         ("Lakes Foundation (fictional)", "Private foundation", "Cash", Decimal("5000.00"), True, False),
         ("County board", "Local government", "Cash", Decimal("10000.00"), False, True),
     ]
     assert rows(db, "SELECT topic, requested_on, status FROM ta_requests") == [
-        ("Writing an MOU with the tribal police", dt.date(2026, 2, 1), "Open")]
+        ("Writing an MOU with the tribal police", dt.date(2026, 2, 1), "Open")
+    ]
     assert rows(db, "SELECT victimization, served, partially_served, not_served FROM services") == [("Sex trafficking", 7, 1, 0)]
 
 
@@ -58,14 +83,24 @@ def test_messy_headers_and_values_are_read_like_the_template(db: Path) -> None:
         ("Sheriff's office (fictional)", "Law enforcement", True, 4),
     ]
     assert rows(db, "SELECT indicator_code, score FROM maturity_scores ORDER BY score, indicator_code") == [
-        ("C4", 1), ("C3", 2), ("C7", 2), ("C2", 3), ("C6", 3), ("C1", 4), ("C5", 5)]
+        ("C4", 1),
+        ("C3", 2),
+        ("C7", 2),
+        ("C2", 3),
+        ("C6", 3),
+        ("C1", 4),
+        ("C5", 5),
+    ]
     assert rows(db, "SELECT protocol, focus, step, adopted_on, last_reviewed_on FROM protocols ORDER BY step") == [
         ("Youth protocol", "Youth (Safe Harbor)", 2, None, None),
         ("Trafficking protocol", "Sex trafficking and sexual exploitation", 4, None, None),
         ("DV protocol", "Domestic violence", 6, dt.date(2025, 3, 15), dt.date(2026, 3, 15)),
     ]
     assert rows(db, "SELECT practice_code, status FROM survivor_practices ORDER BY 1") == [
-        ("S1", "In place"), ("S2", "Not in place"), ("S3", "Planned")]
+        ("S1", "In place"),
+        ("S2", "Not in place"),
+        ("S3", "Planned"),
+    ]
     assert rows(db, "SELECT source_type, form, amount, counts_toward_match FROM funding ORDER BY amount") == [
         ("State government", "Cash", Decimal("1000.00"), False),
         ("Civic or faith-based", "In-kind", Decimal("2500.00"), False),
@@ -97,10 +132,14 @@ def test_row_errors_drop_only_their_rows_and_name_the_cell(db: Path) -> None:
     assert (outcome.status, outcome.errors) == ("accepted_with_errors", 9)
     issues = rows(db, "SELECT sheet, cell, code FROM ingest_issues WHERE severity = 'error' ORDER BY sheet, cell")
     assert issues == [
-        ("Funding", "C2", "negative_amount"), ("Funding", "C3", "not_money"),
-        ("Maturity", "A9", "duplicate_indicator"), ("Maturity", "B4", "score_out_of_range"),
-        ("Partners", "A4", "missing_value"), ("Partners", "B3", "unknown_discipline"),
-        ("Partners", "C5", "not_yes_no"), ("Partners", "D5", "not_whole_number"),
+        ("Funding", "C2", "negative_amount"),
+        ("Funding", "C3", "not_money"),
+        ("Maturity", "A9", "duplicate_indicator"),
+        ("Maturity", "B4", "score_out_of_range"),
+        ("Partners", "A4", "missing_value"),
+        ("Partners", "B3", "unknown_discipline"),
+        ("Partners", "C5", "not_yes_no"),
+        ("Partners", "D5", "not_whole_number"),
         ("Profile", "B7", "negative_count"),
     ]
     message = rows(db, "SELECT message FROM ingest_issues WHERE code = 'unknown_discipline'")[0][0]
@@ -114,10 +153,16 @@ def test_contact_details_in_notes_are_redacted_but_profile_email_kept(db: Path) 
     """E-mails and phone numbers in notes become [redacted] with a warning; formula-like text stays text."""
     ingest(db, "contact-in-notes.xlsx")
     notes = rows(db, "SELECT notes FROM maturity_row ORDER BY row_num")
-    assert notes == [("Ask [redacted] or call [redacted] for details",), ("Backup line [redacted]",), ('=HYPERLINK("http://example.org","see")',)]
+    assert notes == [
+        ("Ask [redacted] or call [redacted] for details",),
+        ("Backup line [redacted]",),
+        ('=HYPERLINK("http://example.org","see")',),
+    ]
     assert rows(db, "SELECT email FROM submission") == [("preparer@example.org",)]
     assert rows(db, "SELECT cell, code FROM ingest_issues WHERE code = 'contact_redacted' ORDER BY cell") == [
-        ("C2", "contact_redacted"), ("C3", "contact_redacted")]
+        ("C2", "contact_redacted"),
+        ("C3", "contact_redacted"),
+    ]
 
 
 def test_formula_cells_are_read_by_their_cached_values(db: Path) -> None:
@@ -155,7 +200,9 @@ def test_newer_file_for_same_quarter_supersedes_the_older(db: Path) -> None:
     """A new file for the same subgrant and quarter supersedes the old one; views show only the newest."""
     ingest(db, "clean-report.xlsx", "clean-report-revised.xlsx")
     assert rows(db, "SELECT source_file, status FROM submissions ORDER BY submission_id") == [
-        ("clean-report.xlsx", "superseded"), ("clean-report-revised.xlsx", "accepted")]
+        ("clean-report.xlsx", "superseded"),
+        ("clean-report-revised.xlsx", "accepted"),
+    ]
     assert rows(db, "SELECT survivors_engaged, disciplines_present FROM community_period") == [(15, 5)]
     assert rows(db, "SELECT count(*) FROM partners") == [(6,)]
 

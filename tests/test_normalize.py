@@ -15,9 +15,18 @@ BLANKS = [None, "", "   ", "\u00a0"]
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(12500, Decimal("12500.00")), (12500.5, Decimal("12500.50")), ("$12,500.00", Decimal("12500.00")),
-     ("12,500", Decimal("12500.00")), (" 12500 ", Decimal("12500.00")), ("(500)", Decimal("-500.00")),
-     ("-75.5", Decimal("-75.50")), ("$\u00a01,000", Decimal("1000.00")), ("250 USD", Decimal("250.00")), (0, Decimal("0.00"))],
+    [
+        (12500, Decimal("12500.00")),
+        (12500.5, Decimal("12500.50")),
+        ("$12,500.00", Decimal("12500.00")),
+        ("12,500", Decimal("12500.00")),
+        (" 12500 ", Decimal("12500.00")),
+        ("(500)", Decimal("-500.00")),
+        ("-75.5", Decimal("-75.50")),
+        ("$\u00a01,000", Decimal("1000.00")),
+        ("250 USD", Decimal("250.00")),
+        (0, Decimal("0.00")),
+    ],
 )
 def test_parse_money_reads_numbers_and_dollar_text(raw: object, expected: Decimal) -> None:
     """Dollars come from numbers and from text with $, commas and spaces."""
@@ -32,8 +41,9 @@ def test_parse_money_refuses_what_is_not_money(raw: object) -> None:
     assert e.value.code == "not_money"
 
 
-@pytest.mark.parametrize("parser", [n.parse_money, n.parse_whole, n.parse_yes_no, n.parse_date, n.parse_quarter,
-                                    n.parse_score, n.parse_step, n.clean_text])
+@pytest.mark.parametrize(
+    "parser", [n.parse_money, n.parse_whole, n.parse_yes_no, n.parse_date, n.parse_quarter, n.parse_score, n.parse_step, n.clean_text]
+)
 @pytest.mark.parametrize("raw", BLANKS)
 def test_every_normalizer_reads_a_blank_as_none(parser, raw: object) -> None:
     """A blank cell (None, empty, spaces, NBSP) is None for every normalizer."""
@@ -55,8 +65,23 @@ def test_parse_whole_refuses_fractions_and_words(raw: object) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("Y", True), ("n", False), ("Yes", True), ("NO", False), ("True", True), ("false", False), ("X", True), ("x", True),
-     (1, True), (0, False), ("1", True), ("0", False), (True, True), (1.0, True), (" yes ", True)],
+    [
+        ("Y", True),
+        ("n", False),
+        ("Yes", True),
+        ("NO", False),
+        ("True", True),
+        ("false", False),
+        ("X", True),
+        ("x", True),
+        (1, True),
+        (0, False),
+        ("1", True),
+        ("0", False),
+        (True, True),
+        (1.0, True),
+        (" yes ", True),
+    ],
 )
 def test_parse_yes_no_reads_every_listed_form(raw: object, expected: bool) -> None:
     """Y, N, Yes, No, True, False, X, 1 and 0 in any case are yes/no."""
@@ -72,8 +97,17 @@ def test_parse_yes_no_refuses_other_words(raw: object) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [dt.date(2026, 3, 15), dt.datetime(2026, 3, 15, 0, 0), "2026-03-15", "3/15/2026", "March 15, 2026", "15-Mar-2026",
-     "Mar 15, 2026", " 2026-03-15 00:00:00 ", 46096],
+    [
+        dt.date(2026, 3, 15),
+        dt.datetime(2026, 3, 15, 0, 0),
+        "2026-03-15",
+        "3/15/2026",
+        "March 15, 2026",
+        "15-Mar-2026",
+        "Mar 15, 2026",
+        " 2026-03-15 00:00:00 ",
+        46096,
+    ],
 )
 def test_parse_date_reads_every_listed_form(raw: object) -> None:
     """Real dates, ISO, month-first, long and d-Mon-y forms (and a bare Excel serial) are dates."""
@@ -117,7 +151,9 @@ def test_parse_score_reads_numbers_and_level_names(raw: object, expected: int) -
     assert n.parse_score(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "code"), [(7, "score_out_of_range"), (0, "score_out_of_range"), (2.5, "invalid_score"), ("great", "invalid_score")])
+@pytest.mark.parametrize(
+    ("raw", "code"), [(7, "score_out_of_range"), (0, "score_out_of_range"), (2.5, "invalid_score"), ("great", "invalid_score")]
+)
 def test_parse_score_refuses_out_of_range(raw: object, code: str) -> None:
     """A 7, a 0, a half or a word is a problem with its own code."""
     with pytest.raises(n.CellProblem) as e:
@@ -127,8 +163,17 @@ def test_parse_score_refuses_out_of_range(raw: object, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(4, 4), ("Step 4", 4), ("4 - Writing the protocol", 4), ("Writing the protocol", 4), ("step 0", 0), ("8", 8),
-     ("Renewing interagency agreements (protocol formally adopted)", 5), ("5: Renewing interagency agreements", 5), ("Evaluation", 8)],
+    [
+        (4, 4),
+        ("Step 4", 4),
+        ("4 - Writing the protocol", 4),
+        ("Writing the protocol", 4),
+        ("step 0", 0),
+        ("8", 8),
+        ("Renewing interagency agreements (protocol formally adopted)", 5),
+        ("5: Renewing interagency agreements", 5),
+        ("Evaluation", 8),
+    ],
 )
 def test_parse_step_reads_numbers_names_and_mixed_forms(raw: object, expected: int) -> None:
     """Steps are 0–8, 'Step N', 'N - Name' or a step's name."""
@@ -145,8 +190,13 @@ def test_parse_step_refuses_unknown_steps(raw: object) -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Health care", "health care (incl. SANE)"), ("Amount ($)", "amount"), ("Meetings held (count)", "MEETINGS HELD"),
-     ("Grant\u00a0ID:", "grant id"), ("Community-based advocacy", "community based advocacy")],
+    [
+        ("Health care", "health care (incl. SANE)"),
+        ("Amount ($)", "amount"),
+        ("Meetings held (count)", "MEETINGS HELD"),
+        ("Grant\u00a0ID:", "grant id"),
+        ("Community-based advocacy", "community based advocacy"),
+    ],
 )
 def test_word_key_ignores_case_punctuation_and_trailing_parenthesis(a: str, b: str) -> None:
     """Words and headers match ignoring case, punctuation, NBSP and a trailing (...) part."""
@@ -155,5 +205,5 @@ def test_word_key_ignores_case_punctuation_and_trailing_parenthesis(a: str, b: s
 
 def test_clean_text_keeps_formula_like_text_as_text() -> None:
     """Formula-like text is stored as the plain text it is."""
-    assert n.clean_text(" =HYPERLINK(\"x\")\u00a0") == '=HYPERLINK("x")'
+    assert n.clean_text(' =HYPERLINK("x")\u00a0') == '=HYPERLINK("x")'
     assert n.clean_text(3.0) == "3"

@@ -46,8 +46,10 @@ def test_refused_file_keeps_subgrant_and_period_where_readable(db: Path) -> None
     assert rows(db, "SELECT subgrant_id, period, source_file FROM submissions") == [("MN-T-003", "2026-Q1", "period-outside-award.xlsx")]
 
 
-@pytest.mark.parametrize(("fixture", "label"), [("victim-name-column.xlsx", "Victim name"), ("date-of-birth-column.xlsx", "DOB"),
-                                                ("ssn-in-cell.xlsx", "Social Security number")])
+@pytest.mark.parametrize(
+    ("fixture", "label"),
+    [("victim-name-column.xlsx", "Victim name"), ("date-of-birth-column.xlsx", "DOB"), ("ssn-in-cell.xlsx", "Social Security number")],
+)
 def test_victim_identifying_workbook_is_refused_and_no_value_kept(db: Path, fixture: str, label: str) -> None:
     """Identifying data refuses the file; the log names sheet and column, never a value; nothing is archived."""
     ingest(db, fixture)
@@ -73,8 +75,11 @@ def _zip_bytes(entries: dict[str, bytes]) -> bytes:
 def test_zip_bomb_is_refused_before_parsing(db: Path, tmp_path: Path) -> None:
     """An archive that would expand past 100:1 is refused unread."""
     bomb = tmp_path / "zip-bomb.xlsx"
-    bomb.write_bytes(_zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-                                 "xl/worksheets/sheet1.xml": b"\x00" * 30_000_000}))
+    bomb.write_bytes(
+        _zip_bytes(
+            {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\x00" * 30_000_000}
+        )
+    )
     outcome = ingest_paths([bomb], db, workers=1).outcomes[0]
     assert outcome.status == "rejected"
     assert rows(db, "SELECT code FROM ingest_issues") == [("zip_bomb",)]
@@ -123,4 +128,7 @@ def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: P
     assert [o.status for o in summary.outcomes[:4]] == ["accepted", "rejected", "rejected", "rejected"]
     assert {o.status for o in summary.outcomes[4:]} == {"skipped"}
     assert rows(db, "SELECT code FROM ingest_issues ORDER BY submission_id") == [
-        ("not_a_workbook",), ("victim_identifying_data",), ("unknown_subgrant",)]
+        ("not_a_workbook",),
+        ("victim_identifying_data",),
+        ("unknown_subgrant",),
+    ]

@@ -13,20 +13,53 @@ from ingest.pipeline import ingest_paths
 # Why this snapshot matters: analysts query these views directly from Excel and BI tools.
 # A diff here breaks their work; change a view only with a migration and a docs note.
 PUBLIC_VIEWS = {
-    "awards": ["subgrant_id", "organization", "community", "allocation_category", "award_year", "award_amount", "sa_amount",
-               "match_required", "start_date", "end_date"],
+    "awards": [
+        "subgrant_id",
+        "organization",
+        "community",
+        "allocation_category",
+        "award_year",
+        "award_amount",
+        "sa_amount",
+        "match_required",
+        "start_date",
+        "end_date",
+    ],
     "award_counties": ["subgrant_id", "county_fips", "county_name"],
-    "submissions": ["submission_id", "subgrant_id", "period", "source_file", "sha256", "ingested_at", "status", "error_count",
-                    "warning_count"],
+    "submissions": [
+        "submission_id",
+        "subgrant_id",
+        "period",
+        "source_file",
+        "sha256",
+        "ingested_at",
+        "status",
+        "error_count",
+        "warning_count",
+    ],
     "ingest_issues": ["submission_id", "source_file", "sheet", "cell", "severity", "code", "message"],
     "partners": ["subgrant_id", "period", "partner", "discipline", "mou_signed", "meetings_attended"],
     "maturity_scores": ["subgrant_id", "period", "indicator_code", "score"],
     "protocols": ["subgrant_id", "period", "protocol", "focus", "step", "step_name", "adopted_on", "last_reviewed_on"],
     "survivor_practices": ["subgrant_id", "period", "practice_code", "status"],
     "funding": ["subgrant_id", "period", "source", "source_type", "form", "amount", "is_private", "counts_toward_match"],
-    "community_period": ["subgrant_id", "community", "period", "maturity_score", "maturity_level", "disciplines_present",
-                         "essential_missing", "mous_signed", "protocol_step_max", "protocols_adopted", "practices_in_place",
-                         "survivors_engaged", "leveraged_private", "leveraged_total", "leverage_ratio"],
+    "community_period": [
+        "subgrant_id",
+        "community",
+        "period",
+        "maturity_score",
+        "maturity_level",
+        "disciplines_present",
+        "essential_missing",
+        "mous_signed",
+        "protocol_step_max",
+        "protocols_adopted",
+        "practices_in_place",
+        "survivors_engaged",
+        "leveraged_private",
+        "leveraged_total",
+        "leverage_ratio",
+    ],
     "ta_priority": ["subgrant_id", "community", "period", "need_score", "reasons"],
 }
 
@@ -34,19 +67,35 @@ PUBLIC_VIEWS = {
 def test_public_views_keep_their_names_and_columns(db: Path) -> None:
     """Every public view of reporting-schema.md exists with exactly its documented columns, in order."""
     for view, columns in PUBLIC_VIEWS.items():
-        got = [r[0] for r in rows(db, "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [view])]
+        got = [
+            r[0]
+            for r in rows(db, "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [view])
+        ]
         assert got == columns, view
 
 
 def test_money_columns_are_decimal_14_2(db: Path) -> None:
     """Money is DECIMAL(14,2) in every public view."""
-    found = rows(db, "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE column_name IN "
-                     "('award_amount', 'sa_amount', 'match_required', 'amount', 'leveraged_private', 'leveraged_total')")
+    found = rows(
+        db,
+        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE column_name IN "
+        "('award_amount', 'sa_amount', 'match_required', 'amount', 'leveraged_private', 'leveraged_total')",
+    )
     assert found and all(t == "DECIMAL(14,2)" for _, _, t in found)
 
 
-def report(path: Path, subgrant: str, period: str, *, scores: list[int], step: int, practices_in_place: int,
-           private: float, disciplines: list[str], reviewed: dt.date | None = None) -> Path:
+def report(
+    path: Path,
+    subgrant: str,
+    period: str,
+    *,
+    scores: list[int],
+    step: int,
+    practices_in_place: int,
+    private: float,
+    disciplines: list[str],
+    reviewed: dt.date | None = None,
+) -> Path:
     """A minimal but complete progress report written as a real workbook."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -81,25 +130,56 @@ ALL_ESSENTIAL = ["Law enforcement", "Prosecution", "Community-based advocacy", "
 
 def test_ta_priority_gives_each_reason_with_its_weight(db: Path, tmp_path: Path) -> None:
     """Stalled protocol, low and falling maturity, missing partners, no practices or private money, a missing report."""
-    stuck = [report(tmp_path / f"stuck-{q}.xlsx", "MN-T-001", f"2026-Q{q}", scores=[s] * 10, step=3, practices_in_place=0,
-                    private=0, disciplines=["Law enforcement", "Prosecution"]) for q, s in [(1, 3), (2, 3), (3, 2)]]
-    strong = [report(tmp_path / f"strong-{q}.xlsx", "MN-T-002", f"2026-Q{q}", scores=[4] * 10, step=6, practices_in_place=5,
-                     private=5000, disciplines=ALL_ESSENTIAL, reviewed=dt.date(2024, 12, 1)) for q in (1, 2)]
+    stuck = [
+        report(
+            tmp_path / f"stuck-{q}.xlsx",
+            "MN-T-001",
+            f"2026-Q{q}",
+            scores=[s] * 10,
+            step=3,
+            practices_in_place=0,
+            private=0,
+            disciplines=["Law enforcement", "Prosecution"],
+        )
+        for q, s in [(1, 3), (2, 3), (3, 2)]
+    ]
+    strong = [
+        report(
+            tmp_path / f"strong-{q}.xlsx",
+            "MN-T-002",
+            f"2026-Q{q}",
+            scores=[4] * 10,
+            step=6,
+            practices_in_place=5,
+            private=5000,
+            disciplines=ALL_ESSENTIAL,
+            reviewed=dt.date(2024, 12, 1),
+        )
+        for q in (1, 2)
+    ]
     ingest_paths(stuck + strong, db, workers=1)
     result = {r[0]: r[1:] for r in rows(db, "SELECT subgrant_id, period, need_score, reasons FROM ta_priority")}
-    assert result["MN-T-001"] == ("2026-Q3", 3 + 3 + 2 + 4 + 3 + 1, [
-        "Protocol has stayed at step 3 (Community needs assessment) for 3 quarters",
-        "Collaboration maturity is low: 2.00 (Cooperation), below 2.5",
-        "Collaboration maturity fell 1.00 since 2026-Q2 (3.00 to 2.00)",
-        "Essential partners missing from the table: Child protection and social services; Community-based advocacy; Courts; "
-        "Health care (incl. SANE); Tribal government or program",
-        "No survivor-engagement practice is in place",
-        "No private funding reported in the last 4 quarters",
-    ])
-    assert result["MN-T-002"] == ("2026-Q2", 2 + 3, [
-        "1 adopted protocol has not been reviewed in the last 12 months",
-        "No accepted report for 2026-Q3, the latest quarter",
-    ])
+    assert result["MN-T-001"] == (
+        "2026-Q3",
+        3 + 3 + 2 + 4 + 3 + 1,
+        [
+            "Protocol has stayed at step 3 (Community needs assessment) for 3 quarters",
+            "Collaboration maturity is low: 2.00 (Cooperation), below 2.5",
+            "Collaboration maturity fell 1.00 since 2026-Q2 (3.00 to 2.00)",
+            "Essential partners missing from the table: Child protection and social services; Community-based advocacy; Courts; "
+            "Health care (incl. SANE); Tribal government or program",
+            "No survivor-engagement practice is in place",
+            "No private funding reported in the last 4 quarters",
+        ],
+    )
+    assert result["MN-T-002"] == (
+        "2026-Q2",
+        2 + 3,
+        [
+            "1 adopted protocol has not been reviewed in the last 12 months",
+            "No accepted report for 2026-Q3, the latest quarter",
+        ],
+    )
 
 
 def test_ta_priority_weights_come_from_the_config_file(db: Path, tmp_path: Path, monkeypatch) -> None:
@@ -124,7 +204,9 @@ def test_expected_reports_follow_award_dates_up_to_the_reporting_quarter(db: Pat
     """Each subgrant owes a report for every quarter its dates overlap, up to the latest reported quarter."""
     ingest(db, "clean-report.xlsx", "clean-report-next-quarter.xlsx")
     assert rows(db, "SELECT subgrant_id, period, received FROM expected_reports ORDER BY 1, 2") == [
-        ("MN-T-001", "2026-Q1", True), ("MN-T-001", "2026-Q2", True),
-        ("MN-T-002", "2026-Q1", False), ("MN-T-002", "2026-Q2", False),
+        ("MN-T-001", "2026-Q1", True),
+        ("MN-T-001", "2026-Q2", True),
+        ("MN-T-002", "2026-Q1", False),
+        ("MN-T-002", "2026-Q2", False),
         ("MN-T-003", "2026-Q2", False),
     ]

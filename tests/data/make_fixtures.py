@@ -32,8 +32,21 @@ def book(first_title: str) -> tuple[openpyxl.Workbook, openpyxl.worksheet.worksh
     return wb, ws
 
 
-REGISTER_HEADER = ["Subgrant ID", "Organization", "Community", "Allocation category", "Award year", "Award amount",
-                   "Sexual assault amount", "Match required", "Start date", "End date", "Counties", "Tribal nations", "Purpose areas"]
+REGISTER_HEADER = [
+    "Subgrant ID",
+    "Organization",
+    "Community",
+    "Allocation category",
+    "Award year",
+    "Award amount",
+    "Sexual assault amount",
+    "Match required",
+    "Start date",
+    "End date",
+    "Counties",
+    "Tribal nations",
+    "Purpose areas",
+]
 
 
 def register() -> None:
@@ -41,12 +54,57 @@ def register() -> None:
     ws.append(["STOP subgrants, test register (fictional)"])
     ws.append([])
     ws.append(REGISTER_HEADER)
-    ws.append(["MN-T-001", "Northwoods Advocacy (fictional)", "Northwoods Response Team", "Victim services", 2026, 100000, 40000, 0,
-               dt.date(2026, 1, 1), dt.date(2026, 12, 31), "St. Louis; 27017", "Fond du Lac", "1; 5; 20"])
-    ws.append(["MN-T-002", "Metro Prosecution Unit (fictional)", "Metro Safe Harbor MDT", "Prosecution", 2026, "$80,000.00", "0", "$20,000",
-               "1/1/2026", "12/31/2026", "Hennepin, Ramsey", None, "2"])
-    ws.append(["MN-T-003", "Prairie Sheriff (fictional)", "Prairie Collaborative", "Law enforcement", 2026, 50000, None, 12500,
-               "2026-04-01", "2026-09-30", "saint louis county", None, None])
+    ws.append(
+        [
+            "MN-T-001",
+            "Northwoods Advocacy (fictional)",
+            "Northwoods Response Team",
+            "Victim services",
+            2026,
+            100000,
+            40000,
+            0,
+            dt.date(2026, 1, 1),
+            dt.date(2026, 12, 31),
+            "St. Louis; 27017",
+            "Fond du Lac",
+            "1; 5; 20",
+        ]
+    )
+    ws.append(
+        [
+            "MN-T-002",
+            "Metro Prosecution Unit (fictional)",
+            "Metro Safe Harbor MDT",
+            "Prosecution",
+            2026,
+            "$80,000.00",
+            "0",
+            "$20,000",
+            "1/1/2026",
+            "12/31/2026",
+            "Hennepin, Ramsey",
+            None,
+            "2",
+        ]
+    )
+    ws.append(
+        [
+            "MN-T-003",
+            "Prairie Sheriff (fictional)",
+            "Prairie Collaborative",
+            "Law enforcement",
+            2026,
+            50000,
+            None,
+            12500,
+            "2026-04-01",
+            "2026-09-30",
+            "saint louis county",
+            None,
+            None,
+        ]
+    )
     save(wb, "register.xlsx")
 
 
@@ -75,8 +133,9 @@ def profile(ws, subgrant: str = "MN-T-001", period: object = "2026-Q1", **extra:
         ws.append([label.replace("_", " "), value])
 
 
-def full_report(name: str, *, subgrant: str = "MN-T-001", period: str = "2026-Q1", survivors: int = 12,
-                partner_extra: list[list[object]] | None = None) -> Path:
+def full_report(
+    name: str, *, subgrant: str = "MN-T-001", period: str = "2026-Q1", survivors: int = 12, partner_extra: list[list[object]] | None = None
+) -> Path:
     wb, ws = book("Profile")
     profile(ws, subgrant, period, Survivors_engaged=survivors)
     ws = wb.create_sheet("Partners")
@@ -94,11 +153,15 @@ def full_report(name: str, *, subgrant: str = "MN-T-001", period: str = "2026-Q1
         ws.append([f"C{i}", score, None])
     ws = wb.create_sheet("Protocols")
     ws.append(["Protocol", "Focus", "Step", "Adopted on", "Last reviewed"])
-    ws.append(["Sex trafficking response protocol", "Sex trafficking and sexual exploitation", 5, dt.date(2025, 6, 1), dt.date(2025, 12, 1)])
+    ws.append(
+        ["Sex trafficking response protocol", "Sex trafficking and sexual exploitation", 5, dt.date(2025, 6, 1), dt.date(2025, 12, 1)]
+    )
     ws.append(["Youth Safe Harbor protocol", "Youth (Safe Harbor)", 3, None, None])
     ws = wb.create_sheet("Survivor engagement")
     ws.append(["Practice", "Status"])
-    for i, status in enumerate(["In place", "In place", "Planned", "In place", "Not in place", "Planned", "In place", "Not in place"], start=1):
+    for i, status in enumerate(
+        ["In place", "In place", "Planned", "In place", "Not in place", "Planned", "In place", "Not in place"], start=1
+    ):
         ws.append([f"S{i}", status])
     ws = wb.create_sheet("Funding")
     ws.append(["Source", "Type", "Form", "Amount", "Counts toward match"])
@@ -137,10 +200,16 @@ def messy_headers() -> None:
     ws.append([1, 1, "Band program (fictional)", "TRIBAL", None])
     ws = wb.create_sheet("Collaboration Self-Assessment")
     ws.append(["Factor", "Rating"])
-    names = ["Shared vision and common values", "Essential partners at the table", "Formalized roles and responsibilities",
-             "Communication and information sharing within confidentiality rules", "Cross-training and capacity building",
-             "Victim-centered, trauma-informed practice across agencies", "Survivor voice in design and evaluation"]
-    for name, level in zip(names, ["Coalition", "coordination", "Cooperation", "NETWORKING", "Collaboration", 3.0, "2"]):
+    names = [
+        "Shared vision and common values",
+        "Essential partners at the table",
+        "Formalized roles and responsibilities",
+        "Communication and information sharing within confidentiality rules",
+        "Cross-training and capacity building",
+        "Victim-centered, trauma-informed practice across agencies",
+        "Survivor voice in design and evaluation",
+    ]
+    for name, level in zip(names, ["Coalition", "coordination", "Cooperation", "NETWORKING", "Collaboration", 3.0, "2"], strict=True):
         ws.append([name, level])
     ws = wb.create_sheet("Protocol status")
     ws.append(["Protocol name", "Topic", "Stage", "Date adopted", "Review date"])
