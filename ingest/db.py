@@ -20,7 +20,12 @@ from ingest.config import Settings, settings
 from ingest.errors import ConfigError, DatabaseError
 from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Steps that bring an older database up to date, by the version they produce. New tables
+# come from schema.sql (CREATE ... IF NOT EXISTS); a step here is for what that cannot do.
+MIGRATIONS: dict[int, list[str]] = {
+    2: [],  # schema 2 added the audit table
+}
 DEFAULT_DB = Path("data") / "stopdash.duckdb"
 LOCK_WAIT_SECONDS = 30.0
 
@@ -108,6 +113,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
     con.execute("BEGIN")
     try:
         con.execute(_sql("schema.sql"))
+        for step in range((version or SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS.get(step, []):
+                con.execute(statement)
         con.execute("DELETE FROM meta WHERE key IN ('schema_version', 'state')")
         con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", str(SCHEMA_VERSION)), ("state", cfg.state)])
         con.execute("DELETE FROM county_ref")

@@ -14,6 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.audit import os_user
 from ingest.awards import ParsedRegister, parse_register
 from ingest.config import settings
 from ingest.db import connection
@@ -22,7 +23,9 @@ from ingest.report import ParsedReport, parse_report
 from ingest.store import Outcome, Register, archive, store_register, store_reports
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-BATCH_FILES = 200  # whole files per transaction
+# Whole files per transaction: big enough that per-statement cost vanishes, small enough
+# that a kill loses little work. STOPDASH_BATCH_FILES overrides it (tests use it).
+BATCH_FILES = int(os.environ.get("STOPDASH_BATCH_FILES", "200"))
 PARALLEL_FROM = 24  # below this many files a process pool costs more than it saves
 
 
@@ -102,7 +105,9 @@ def require_register(db_path: Path) -> None:
             )
 
 
-def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None, workers: int | None = None) -> Summary:
+def ingest_paths(
+    paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None, workers: int | None = None, who: str | None = None
+) -> Summary:
     """Ingest progress-report workbooks; each batch of whole files is one transaction."""
     require_register(db_path)
     files = collect_paths(paths)
@@ -112,7 +117,7 @@ def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], 
 
     def flush() -> None:
         with connection(db_path) as con:
-            summary.outcomes.extend(store_reports(con, batch, Register.read(con)))
+            summary.outcomes.extend(store_reports(con, batch, Register.read(con), who or os_user()))
         if progress:
             progress(len(batch))
         batch.clear()
@@ -126,7 +131,7 @@ def ingest_paths(paths: list[Path], db_path: Path, *, progress: Callable[[int], 
     return summary
 
 
-def load_register(path: Path, db_path: Path) -> ParsedRegister:
+def load_register(path: Path, db_path: Path, who: str | None = None) -> ParsedRegister:
     """Load or update the award register from *path*; returns what was read, with its issues."""
     try:
         data = path.read_bytes()
@@ -137,7 +142,7 @@ def load_register(path: Path, db_path: Path) -> ParsedRegister:
     except FileRefused as refusal:
         raise RegisterRefused(f"{path.name}: {refusal.message}") from None
     with connection(db_path) as con:
-        store_register(con, parsed)
+        store_register(con, parsed, who or os_user())
     archive(data, parsed.sha256, path.name, archive_dir(db_path))
     return parsed
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ingest.audit import record
 from ingest.awards import ParsedRegister
 from ingest.errors import FileRefused
 from ingest.normalize import quarter_bounds
@@ -70,6 +71,15 @@ _SUBMISSION = [
     ("meetings_held", pa.int32()),
     ("survivors_engaged", pa.int32()),
     *[(f"has_{k}", pa.bool_()) for k in _TABLES],
+]
+_AUDIT = [
+    ("occurred_at", pa.timestamp("us")),
+    ("who", pa.string()),
+    ("action", pa.string()),
+    ("target", pa.string()),
+    ("sha256", pa.string()),
+    ("detail", pa.string()),
+    ("result", pa.string()),
 ]
 _ISSUE = [
     ("submission_id", pa.int32()),
@@ -158,8 +168,8 @@ class Register:
             )
 
 
-def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], register: Register) -> list[Outcome]:
-    """Store a batch of parsed reports in one transaction; duplicates (same bytes) are skipped."""
+def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], register: Register, who: str) -> list[Outcome]:
+    """Store a batch of parsed reports in one transaction, audited as *who*; duplicates (same bytes) are skipped."""
     outcomes: list[Outcome] = []
     con.execute("BEGIN")
     try:
@@ -233,6 +243,15 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
         if superseded:  # after the insert: the older file may be in this same batch
             con.execute("UPDATE submission SET status = 'superseded' WHERE list_contains(?, submission_id)", [superseded])
         _insert(con, "issue", _ISSUE, issues)
+        _insert(
+            con,
+            "audit",
+            _AUDIT,
+            [
+                (now, who, "ingest", o.source_file, r.sha256, f"{o.subgrant_id or ''} {o.period or ''}".strip(), o.status)
+                for o, r in zip(outcomes, reports, strict=True)
+            ],
+        )
         for name, rows in facts.items():
             _insert(con, _TABLE_NAMES[name], [("submission_id", pa.int32()), ("row_num", pa.int32()), *_TABLES[name]], rows)
         con.execute("COMMIT")
@@ -242,8 +261,8 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
     return outcomes
 
 
-def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister) -> int:
-    """Insert or update subgrants by Subgrant ID, in one transaction; returns the load's id."""
+def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister, who: str) -> int:
+    """Insert or update subgrants by Subgrant ID, in one transaction audited as *who*; returns the load's id."""
     con.execute("BEGIN")
     try:
         load_id = ((con.execute("SELECT max(load_id) FROM register_load").fetchone() or (None,))[0] or 0) + 1
@@ -307,6 +326,15 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister) -> in
             "register_issue",
             [("load_id", pa.int32()), *_ISSUE[1:]],
             [(load_id, i.sheet, i.cell, i.severity, i.code, i.message) for i in parsed.issues],
+        )
+        record(
+            con,
+            who,
+            "load-awards",
+            parsed.source_file,
+            sha256=parsed.sha256,
+            detail=f"{len(rows)} subgrants loaded",
+            result=f"{errors} row errors" if errors else "loaded",
         )
         con.execute("COMMIT")
     except BaseException:

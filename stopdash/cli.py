@@ -136,6 +136,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env, cwd=REPO)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the database (every table as Parquet) and the archived original files into a new folder.
+
+    Example: stopdash backup --out backups/2026-11-27 --db data/stopdash.duckdb
+    """
+    from ingest.backup import backup
+
+    counts = backup(args.db, args.out)
+    print(f"Backed up {len(counts)} tables ({sum(counts.values()):,} rows) to {args.out}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Rebuild a database from a backup folder, into a file that does not exist yet.
+
+    Example: stopdash restore backups/2026-11-27 --db data/restored.duckdb
+    """
+    from ingest.backup import restore
+
+    counts = restore(args.folder, args.db)
+    print(f"Restored {sum(counts.values()):,} rows into {args.db}. Check it, then point STOPDASH_DB at it.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stopdash", description="STOP grant-portfolio dashboard: ingest, views, exports.")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
@@ -161,6 +185,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--build-only", action="store_true", help="build the demo database and stop")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if the demo database exists")
     p.add_argument("--port", type=int, default=8501, help="the dashboard's port (default 8501)")
+    p = add("backup", cmd_backup)
+    p.add_argument("--out", type=Path, required=True, help="a new, empty folder for the backup")
+    p.add_argument("--db", type=Path, default=None, help=db_help)
+    p = add("restore", cmd_restore)
+    p.add_argument("folder", type=Path, help="a folder written by stopdash backup")
+    p.add_argument("--db", type=Path, default=None, help="the new database file to create")
     _add_export(sub, add)
     return parser
 

@@ -119,3 +119,14 @@ CREATE TABLE IF NOT EXISTS service_row (
     submission_id INTEGER, row_num INTEGER,
     victimization VARCHAR, served INTEGER, partially_served INTEGER, not_served INTEGER
 );
+
+-- Schema 2: who did what, when (ingests, register loads, exports, sign-ins).
+CREATE TABLE IF NOT EXISTS audit (
+    occurred_at TIMESTAMP,
+    who VARCHAR,
+    action VARCHAR,
+    target VARCHAR,
+    sha256 VARCHAR,
+    detail VARCHAR,
+    result VARCHAR
+);

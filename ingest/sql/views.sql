@@ -42,6 +42,9 @@ CREATE OR REPLACE VIEW services AS
 SELECT s.subgrant_id, s.period, r.victimization, r.served, r.partially_served, r.not_served
 FROM service_row r JOIN current_submission s USING (submission_id);
 
+CREATE OR REPLACE VIEW audit_log AS
+SELECT occurred_at, who, action, target, sha256, detail, result FROM audit;
+
 CREATE OR REPLACE VIEW submissions AS
 SELECT submission_id, subgrant_id, period, source_file, sha256, ingested_at, status, error_count, warning_count
 FROM submission;

@@ -1,0 +1,121 @@
+-- Internal tables. Their shape is the code's business; the public contract is views.sql.
+-- No PRIMARY KEY or UNIQUE constraints on tables whose rows are updated: DuckDB checks
+-- such constraints eagerly inside a transaction, and uniqueness is kept by the loader.
+
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR);
+
+CREATE TABLE IF NOT EXISTS county_ref (fips VARCHAR, name VARCHAR, region VARCHAR);
+
+CREATE TABLE IF NOT EXISTS essential_discipline (discipline VARCHAR, tribal_only BOOLEAN);
+
+-- One row per subgrant of the award register; subgrant_key is the trimmed, lower-case ID.
+CREATE TABLE IF NOT EXISTS subgrant (
+    subgrant_key VARCHAR,
+    subgrant_id VARCHAR,
+    organization VARCHAR,
+    community VARCHAR,
+    allocation_category VARCHAR,
+    award_year INTEGER,
+    award_amount DECIMAL(14, 2),
+    sa_amount DECIMAL(14, 2),
+    match_required DECIMAL(14, 2),
+    start_date DATE,
+    end_date DATE,
+    county_fips VARCHAR[],
+    tribal_nations VARCHAR[],
+    purpose_areas INTEGER[],
+    source_file VARCHAR,
+    source_row INTEGER,
+    loaded_at TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS register_load (
+    load_id INTEGER,
+    source_file VARCHAR,
+    sha256 VARCHAR,
+    loaded_at TIMESTAMP,
+    rows_loaded INTEGER,
+    error_count INTEGER,
+    warning_count INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS register_issue (
+    load_id INTEGER,
+    sheet VARCHAR,
+    cell VARCHAR,
+    severity VARCHAR,
+    code VARCHAR,
+    message VARCHAR
+);
+
+-- One row per ingested progress-report file (whatever became of it).
+CREATE TABLE IF NOT EXISTS submission (
+    submission_id INTEGER,
+    subgrant_key VARCHAR,
+    subgrant_id VARCHAR,
+    period VARCHAR,
+    source_file VARCHAR,
+    sha256 VARCHAR,
+    ingested_at TIMESTAMP,
+    status VARCHAR,
+    error_count INTEGER,
+    warning_count INTEGER,
+    prepared_by VARCHAR,
+    email VARCHAR,
+    date_submitted DATE,
+    meetings_held INTEGER,
+    survivors_engaged INTEGER,
+    -- Which optional sheets the report had: a missing sheet means "unknown", not zero.
+    has_partners BOOLEAN,
+    has_maturity BOOLEAN,
+    has_protocols BOOLEAN,
+    has_practices BOOLEAN,
+    has_funding BOOLEAN,
+    has_ta BOOLEAN,
+    has_services BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS issue (
+    submission_id INTEGER,
+    sheet VARCHAR,
+    cell VARCHAR,
+    severity VARCHAR,
+    code VARCHAR,
+    message VARCHAR
+);
+
+-- Fact rows keep their sheet row number so every figure traces back to a cell.
+CREATE TABLE IF NOT EXISTS partner_row (
+    submission_id INTEGER, row_num INTEGER,
+    partner VARCHAR, discipline VARCHAR, mou_signed BOOLEAN, meetings_attended INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS maturity_row (
+    submission_id INTEGER, row_num INTEGER,
+    indicator_code VARCHAR, score INTEGER, notes VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS protocol_row (
+    submission_id INTEGER, row_num INTEGER,
+    protocol VARCHAR, focus VARCHAR, step INTEGER, adopted_on DATE, last_reviewed_on DATE
+);
+
+CREATE TABLE IF NOT EXISTS practice_row (
+    submission_id INTEGER, row_num INTEGER,
+    practice_code VARCHAR, status VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS funding_row (
+    submission_id INTEGER, row_num INTEGER,
+    source VARCHAR, source_type VARCHAR, form VARCHAR, amount DECIMAL(14, 2), counts_toward_match BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS ta_row (
+    submission_id INTEGER, row_num INTEGER,
+    topic VARCHAR, requested_on DATE, status VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS service_row (
+    submission_id INTEGER, row_num INTEGER,
+    victimization VARCHAR, served INTEGER, partially_served INTEGER, not_served INTEGER
+);
