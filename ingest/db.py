@@ -7,6 +7,7 @@ briefly and wait, with a deadline, for the other to let go.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -83,12 +84,17 @@ def connection(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDB
         con.close()
 
 
-def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+def _stored_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     except duckdb.CatalogException:
         return None
-    return int(row[0]) if row else None
+    return str(row[0]) if row else None
+
+
+def _stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    value = _stored_meta(con, "schema_version")
+    return int(value) if value is not None else None
 
 
 def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -110,14 +116,25 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
             f"This database was written by a newer stopdash (schema {version}; this one knows "
             f"{SCHEMA_VERSION}). Upgrade stopdash before loading into it."
         )
+    views = views_sql(cfg)
+    # Everything below is derived from the program and the configuration: when its fingerprint
+    # is already stored, opening writes nothing (the file stays untouched until real data comes).
+    fingerprint = hashlib.sha256(
+        "\n".join([str(SCHEMA_VERSION), _sql("schema.sql"), views, repr(cfg.counties), cfg.state]).encode()
+    ).hexdigest()
+    if version == SCHEMA_VERSION and _stored_meta(con, "fingerprint") == fingerprint:
+        return
     con.execute("BEGIN")
     try:
         con.execute(_sql("schema.sql"))
         for step in range((version or SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS.get(step, []):
                 con.execute(statement)
-        con.execute("DELETE FROM meta WHERE key IN ('schema_version', 'state')")
-        con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", str(SCHEMA_VERSION)), ("state", cfg.state)])
+        con.execute("DELETE FROM meta WHERE key IN ('schema_version', 'state', 'fingerprint')")
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("schema_version", str(SCHEMA_VERSION)), ("state", cfg.state), ("fingerprint", fingerprint)],
+        )
         con.execute("DELETE FROM county_ref")
         con.executemany("INSERT INTO county_ref VALUES (?, ?, ?)", [(c.fips, c.name, c.region) for c in cfg.counties])
         con.execute("DELETE FROM essential_discipline")
@@ -125,7 +142,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
             "INSERT INTO essential_discipline VALUES (?, ?)",
             [(d, False) for d in ESSENTIAL_DISCIPLINES] + [(TRIBAL_DISCIPLINE, True)],
         )
-        con.execute(views_sql(cfg))
+        con.execute(views)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -111,7 +111,7 @@ def _corpus(tmp_path: Path, n: int) -> Path:
 
 def test_killing_ingest_midway_leaves_whole_files_and_rerun_converges(db: Path, tmp_path: Path) -> None:
     """SIGKILL at several moments: each file is fully in or out, and a rerun reaches the uninterrupted state."""
-    corpus = _corpus(tmp_path, 60)
+    corpus = _corpus(tmp_path, 36)
     reference = tmp_path / "reference.duckdb"
     shutil.copy(db, reference)
     ingest_cmd = [sys.executable, "-m", "stopdash.cli", "ingest", str(corpus)]
@@ -123,12 +123,17 @@ def test_killing_ingest_midway_leaves_whole_files_and_rerun_converges(db: Path, 
     data_views = [v for v in VIEWS if v != "audit_log"]
     expected = snapshot(reference, views=data_views)
     stored_at_kill = []
-    for fraction in (0.6, 0.8, 0.95):
-        delay = whole_run * fraction
-        target = tmp_path / f"killed-{delay}.duckdb"
+    for extra in (0.0, 0.05, 0.2):
+        target = tmp_path / f"killed-{extra}.duckdb"
         shutil.copy(db, target)
+        before = target.stat().st_mtime_ns
         proc = subprocess.Popen([*ingest_cmd, "--db", str(target)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        # Opening writes nothing, so the file changes first when a batch commits: kill then, or a little later.
+        deadline = time.monotonic() + whole_run * 3 + 10
+        while target.stat().st_mtime_ns == before and (target.with_suffix(".duckdb.wal")).exists() is False:
+            assert time.monotonic() < deadline, "the ingest never committed a batch"
+            time.sleep(0.005)
+        time.sleep(extra)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         per_file = rows(
@@ -139,4 +144,4 @@ def test_killing_ingest_midway_leaves_whole_files_and_rerun_converges(db: Path, 
         subprocess.run([*ingest_cmd, "--db", str(target)], env=env, check=False, capture_output=True)
         assert snapshot(target, views=data_views) == expected
     # The kill points must have landed mid-run for the test to mean anything.
-    assert any(0 < n < 60 for n in stored_at_kill), stored_at_kill
+    assert any(0 < n < 36 for n in stored_at_kill), stored_at_kill
