@@ -20,6 +20,7 @@ from ingest.pipeline import ingest_paths
         ("html-renamed.xlsx", "not_a_workbook", "web page"),
         ("old-excel-97.xls", "xls_format", ".xls"),
         ("password-protected.xlsx", "encrypted_file", "password"),
+        ("image-renamed.xlsx", "not_a_workbook", "an image"),
         ("no-profile-sheet.xlsx", "no_profile_sheet", "no Profile sheet"),
         ("no-period.xlsx", "no_period", "no reporting period"),
         ("period-not-a-quarter.xlsx", "no_period", "not exactly one calendar quarter"),
@@ -132,3 +133,37 @@ def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: P
         ("victim_identifying_data",),
         ("unknown_subgrant",),
     ]
+
+
+def test_million_empty_formatted_rows_cost_nothing(db: Path, tmp_path: Path) -> None:
+    """A sheet with a million formatted but empty rows is read as the few rows that hold data."""
+    with zipfile.ZipFile(DATA / "clean-report.xlsx") as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    name = "xl/worksheets/sheet2.xml"  # Partners
+    empty = "".join(f'<row r="{r}" s="1" customFormat="1"/>' for r in range(10, 1_000_001)).encode()
+    parts[name] = parts[name].replace(b"</sheetData>", empty + b"</sheetData>")
+    path = tmp_path / "million-empty-rows.xlsx"
+    path.write_bytes(_zip_bytes(parts))
+    assert path.stat().st_size < 5_000_000
+    outcome = ingest_paths([path], db, workers=1).outcomes[0]
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    assert rows(db, "SELECT count(*) FROM partners") == [(5,)]
+
+
+def test_unicode_emoji_and_right_to_left_text_are_kept_exactly(db: Path, tmp_path: Path) -> None:
+    """Names in any script, with emoji and right-to-left text, and a Unicode file name, are stored as written."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(DATA / "clean-report.xlsx")
+    names = ["مركز الدعم 🤝", "שירות קהילתי", "Ñandú Advocacy — été 🌲", "\u202eRTL override"]
+    for row, name in enumerate(names, start=2):
+        wb["Partners"].cell(row=row, column=1, value=name)
+    wb["Funding"].cell(row=2, column=1, value="Fondation 🙂 ∑")
+    path = tmp_path / "rapport-été-🙂.xlsx"
+    wb.save(path)
+    outcome = ingest_paths([path], db, workers=1).outcomes[0]
+    assert outcome.status == "accepted"
+    stored = {r[0] for r in rows(db, "SELECT partner FROM partners")}
+    assert set(names) <= stored
+    assert rows(db, "SELECT source_file FROM submissions") == [("rapport-été-🙂.xlsx",)]
+    assert rows(db, "SELECT source FROM funding WHERE source LIKE 'Fondation%'") == [("Fondation 🙂 ∑",)]

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import openpyxl
 
+from stopdash.demo_xlsx import save_reproducible
+
 HERE = Path(__file__).parent
 FIXED = dt.datetime(2026, 1, 1)
 
 
 def save(wb: openpyxl.Workbook, name: str) -> Path:
-    wb.properties.created = wb.properties.modified = FIXED
     path = HERE / name
-    wb.save(path)
+    save_reproducible(wb, path)  # fixed timestamps: regenerating changes no byte
     return path
 
 
@@ -345,7 +346,13 @@ def main() -> None:
     # The first bytes of an OLE compound file, as old .xls files and password-protected workbooks start.
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     (HERE / "old-excel-97.xls").write_bytes(ole + "Workbook".encode("utf-16-le"))
-    (HERE / "password-protected.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 64)
+    # A real workbook encrypted by Excel's standard (agile) scheme, password "secret".
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO((HERE / "clean-report.xlsx").read_bytes())).encrypt("secret", encrypted)
+    (HERE / "password-protected.xlsx").write_bytes(encrypted.getvalue())
+    (HERE / "image-renamed.xlsx").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
 
 
 if __name__ == "__main__":
