@@ -1,0 +1,90 @@
+"""Who may see and do what: one small function, tested without an identity provider.
+
+Roles come from data/access.toml (or the file STOPDASH_ACCESS names):
+admin (everything, uploads and exports), coalition (every page read-only, TA
+exports), viewer (read-only, limited to listed counties or regions). A
+signed-in person with no entry gets the role "none" and sees nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.config import DATA_DIR, Settings
+from ingest.errors import ConfigError
+
+ROLES = ("admin", "coalition", "viewer")
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str  # admin, coalition, viewer, or none
+    who: str
+    counties: frozenset[str] | None = None  # FIPS codes the person may see; None means every county
+
+    @property
+    def can_upload(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def can_export(self) -> bool:
+        return self.role in ("admin", "coalition")
+
+    @property
+    def can_see_anything(self) -> bool:
+        return self.role in ROLES and (self.counties is None or bool(self.counties))
+
+
+LOCAL_USER = Access("admin", "local user")
+
+
+def access_path() -> Path:
+    return Path(os.environ.get("STOPDASH_ACCESS", DATA_DIR / "access.toml"))
+
+
+def load_rules(path: Path) -> dict[str, dict[str, object]]:
+    """The [users] and [domains] tables of the access file, keyed in lower case."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"Cannot read the access file {path.name}: {e}. Fix it; until then nobody is let in.") from e
+    rules: dict[str, dict[str, object]] = {}
+    for table, prefix in (("domains", "@"), ("users", "")):
+        for key, entry in raw.get(table, {}).items():
+            if not isinstance(entry, dict) or entry.get("role") not in ROLES:
+                raise ConfigError(f'{path.name}: [{table}."{key}"] needs role = one of {", ".join(ROLES)}.')
+            rules[prefix + key.strip().lower().lstrip("@")] = entry
+    return rules
+
+
+def _listed(entry: dict[str, object], key: str) -> list[str]:
+    value = entry.get(key) or []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def access_for(email: str | None, cfg: Settings, path: Path | None = None) -> Access:
+    """The access of a signed-in person: their own entry first, then their e-mail domain's."""
+    if not email:
+        return Access("none", "unknown")
+    email = email.strip().lower()
+    rules = load_rules(path or access_path())
+    entry = rules.get(email) or rules.get("@" + email.rpartition("@")[2])
+    if entry is None:
+        return Access("none", email)
+    role = str(entry["role"])
+    if role != "viewer":
+        return Access(role, email)
+    allowed: set[str] = set()
+    for name in _listed(entry, "counties"):
+        county = cfg.county(str(name))
+        if county is None:
+            raise ConfigError(f"access.toml: '{name}' (for {email}) is not a county of {cfg.state_name}.")
+        allowed.add(county.fips)
+    regions = {r.strip().lower() for r in _listed(entry, "regions")}
+    allowed |= {c.fips for c in cfg.counties if c.region.lower() in regions}
+    return Access("viewer", email, frozenset(allowed))
