@@ -225,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
+        return 0
     except KeyboardInterrupt:
         print("stopdash: interrupted; files already stored stay stored, the rest were not loaded.", file=sys.stderr)
         return 130

@@ -1,0 +1,164 @@
+"""stopdash dashboard: page config, the shared sidebar filters (kept in the URL) and the page list.
+
+Run it with `stopdash demo`, or: STOPDASH_DB=data/stopdash.duckdb python -m streamlit run dashboard/app.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+_ROOT = Path(__file__).resolve().parents[1]
+if str(_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(_ROOT))
+
+from dashboard import data  # noqa: E402
+from stopdash.queries import Filters, Options, database_problem, filter_options  # noqa: E402
+
+# An emoji favicon is drawn locally; a :material/...: one would be fetched from fonts.gstatic.com.
+st.set_page_config(layout="wide", page_title="stopdash", page_icon="🤝")
+
+# The page files live in dashboard/views/, not dashboard/pages/: Streamlit (1.67) treats a folder named
+# `pages` beside the entry point as an old-style multipage app until st.navigation has run once in the
+# process, so a first request for /collaboration (or AppTest.switch_page) would run that page bare,
+# without this file's filters and navigation.
+_PAGES = Path(__file__).parent / "views"
+
+# The page list: one place. (The allocation page slots in here, e.g. after "Leveraged funding".)
+PAGES = [
+    st.Page(_PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(_PAGES / "collaboration.py", title="Collaboration", icon=":material/handshake:"),
+    st.Page(_PAGES / "protocols.py", title="Protocols", icon=":material/checklist:"),
+    st.Page(_PAGES / "survivor_engagement.py", title="Survivor engagement", icon=":material/record_voice_over:"),
+    st.Page(_PAGES / "leveraged_funding.py", title="Leveraged funding", icon=":material/payments:"),
+    st.Page(_PAGES / "ta_priorities.py", title="TA priorities", icon=":material/support_agent:"),
+    st.Page(_PAGES / "community.py", title="Community", icon=":material/location_city:"),
+    st.Page(_PAGES / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
+]
+
+# URL parameter → (session key, kind). Lists are repeated parameters (?region=A&region=B).
+URL_FILTERS = {
+    "year": ("f_year", "ints"),
+    "quarter": ("f_quarter", "one"),
+    "region": ("f_region", "list"),
+    "county": ("f_county", "list"),
+    "category": ("f_category", "list"),
+}
+
+
+LATEST = "latest"
+
+
+def _allowed(opts: Options) -> dict[str, list[object]]:
+    return {
+        "year": list(opts.award_years),
+        "quarter": list(opts.periods),
+        "region": list(opts.regions),
+        "county": [fips for fips, _, _ in opts.counties],
+        "category": list(opts.categories),
+    }
+
+
+def _read_url(opts: Options) -> None:
+    """Once per session: start the filter widgets from the URL (unknown values are dropped)."""
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    allowed = _allowed(opts)
+    for param, (key, kind) in URL_FILTERS.items():
+        raw = st.query_params.get_all(param)
+        if kind == "ints":
+            values: list[object] = [int(v) for v in raw if v.strip().isdigit()]
+        else:
+            values = [v for v in raw if v]
+        values = [v for v in values if v in allowed[param]]
+        if kind == "one":
+            st.session_state[key] = values[-1] if values else LATEST
+        else:
+            st.session_state[key] = list(dict.fromkeys(values))
+
+
+def _write_url(values: dict[str, list[object]]) -> None:
+    """Mirror the filters in the URL (other parameters, e.g. ?subgrant=, are left alone)."""
+    for param, chosen in values.items():
+        text = [str(v) for v in chosen]
+        if not text:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get_all(param) != text:
+            st.query_params[param] = text
+
+
+def _clear_filters() -> None:
+    for key, _ in URL_FILTERS.values():
+        st.session_state[key] = LATEST if key == "f_quarter" else []
+
+
+def sidebar_filters(opts: Options) -> Filters:
+    _read_url(opts)
+    with st.sidebar:
+        st.header("Filters", divider="gray")
+        periods = [LATEST, *reversed(opts.periods)]
+        if st.session_state.get("f_quarter") not in periods:
+            st.session_state["f_quarter"] = LATEST
+        chosen = st.selectbox(
+            "Quarter",
+            periods,
+            key="f_quarter",
+            format_func=lambda p: f"Latest ({opts.latest or 'none yet'})" if p == LATEST else p,
+            help="Snapshots show this quarter; trends run up to it.",
+        )
+        quarter = None if chosen == LATEST else chosen
+        years = st.multiselect("Award year", list(opts.award_years), key="f_year", placeholder="All award years")
+        categories = st.multiselect("Allocation category", list(opts.categories), key="f_category", placeholder="All categories")
+        regions = st.multiselect("Region", list(opts.regions), key="f_region", placeholder="All regions")
+        county_choices = [fips for fips, _, region in opts.counties if not regions or region in regions]
+        st.session_state["f_county"] = [c for c in st.session_state.get("f_county", []) if c in county_choices]
+        counties = st.multiselect(
+            "County",
+            county_choices,
+            key="f_county",
+            format_func=opts.county_name,
+            placeholder="All counties" if not regions else "All counties in the regions",
+            help="A subgrant matches when any county it serves is chosen (or, with no county chosen, is in a chosen region).",
+        )
+        st.button(
+            "Clear filters",
+            icon=":material/filter_alt_off:",
+            on_click=_clear_filters,
+            disabled=not (years or categories or regions or counties or quarter),
+        )
+    url_values = {"year": years, "quarter": [quarter] if quarter else [], "region": regions, "county": counties, "category": categories}
+    _write_url(url_values)
+    st.session_state[data.URL_KEY] = {k: [str(x) for x in v] for k, v in url_values.items() if v}
+    return Filters(
+        award_years=tuple(sorted(years)), period=quarter, regions=tuple(regions), counties=tuple(counties), categories=tuple(categories)
+    )
+
+
+def main() -> None:
+    page = st.navigation(PAGES)
+    db = data.db_path()
+    problem = data.load(database_problem) if db.exists() else database_problem(db)
+    if problem:
+        st.title("stopdash")
+        st.warning(
+            f"{problem}\n\nLoad an award register and reports first, then reload this page:\n\n"
+            f"- a real portfolio: `stopdash load-awards REGISTER.xlsx --db {db}` then `stopdash ingest REPORTS/ --db {db}`\n"
+            "- or the fictional demo portfolio: `stopdash demo`\n\n"
+            "The dashboard reads the database named by the `STOPDASH_DB` environment variable "
+            "(default `data/stopdash.duckdb`).",
+            icon=":material/database:",
+        )
+        st.stop()
+    opts = data.load(filter_options)
+    st.session_state[data.OPTIONS_KEY] = opts
+    st.session_state[data.FILTERS_KEY] = sidebar_filters(opts)
+    with st.sidebar:
+        st.caption(f"Database: `{db.name}` · latest reports: {opts.latest or 'none yet'}")
+    page.run()
+
+
+main()

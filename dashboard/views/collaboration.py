@@ -1,0 +1,214 @@
+"""Collaboration: maturity by level over time, the C1-C10 grid, who is at the table, who is missing, risers and fallers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, ui
+from ingest.vocab import DISCIPLINES, ESSENTIAL_DISCIPLINES, INDICATORS, LEVELS, TRIBAL_DISCIPLINE
+from stopdash import charts
+from stopdash.queries_practice import (
+    essential_missing,
+    essential_missing_by_discipline,
+    indicator_scores,
+    maturity_changes,
+    maturity_levels,
+    partners_at_table,
+)
+
+f = data.filters()
+period = data.period()
+st.title("Collaboration")
+ui.quarter_caption("Snapshots")
+
+LEVEL_COLORS = dict(zip([*LEVELS, "Not scored"], ["#FDE725", "#5EC962", "#21918C", "#3B528B", "#440154", "#BDBDBD"], strict=True))
+SHORT = {
+    "Child protection and social services": "Child protection",
+    "Survivor-led organization or survivor representative": "Survivor-led org.",
+    "Culturally specific organization": "Culturally specific org.",
+    "Health care (incl. SANE)": "Health care / SANE",
+    "Mental and chemical health": "Mental & chemical health",
+    "Community-based advocacy": "Community advocacy",
+    "System-based advocacy": "System advocacy",
+    "Probation and corrections": "Probation",
+    "Tribal government or program": "Tribal government",
+    "Shelter and housing": "Shelter & housing",
+}
+
+# --- Maturity by level over time -------------------------------------------------------------------
+st.subheader("Maturity by level over time")
+levels = data.load(maturity_levels, f)
+if levels.empty:
+    st.info("No maturity scores for these filters.")
+else:
+    order = [lv for lv in [*LEVELS, "Not scored"] if lv in set(levels["level"])]
+    ui.chart(
+        charts.bar(
+            levels,
+            "period",
+            "communities",
+            color="level",
+            color_order=order,
+            colors=LEVEL_COLORS,
+            title="Reporting communities by level of collaboration",
+            x_title="Quarter",
+            y_title="Communities (count)",
+            legend_title="Level",
+            height=380,
+        ),
+        levels.pivot_table(index="period", columns="level", values="communities", fill_value=0).reindex(columns=order).reset_index(),
+        key="levels",
+        caption="Level of the mean of the ten indicator scores, rounded: 1 Networking, 2 Cooperation, 3 Coordination, "
+        "4 Coalition, 5 Collaboration. Not scored: fewer than 7 indicators readable.",
+    )
+
+# --- Community × indicator -------------------------------------------------------------------------
+st.subheader(f"Indicator scores by community, {period}")
+scores = data.load(indicator_scores, f)
+if scores.empty:
+    st.info("No indicator scores for these filters in this quarter.")
+else:
+    scores = charts.with_labels(scores)
+    codes = list(INDICATORS)
+    fig = charts.heatmap(
+        scores,
+        "indicator_code",
+        "label",
+        "score",
+        title="Collaboration maturity, C1–C10 (1–5)",
+        x_title="Indicator",
+        y_title="Community (lowest mean first)",
+        value_label="Score (1–5)",
+        value_format=".0f",
+        x_order=codes,
+        y_order=list(dict.fromkeys(scores["label"])),
+        zmin=1,
+        zmax=5,
+        x_labels={c: f"{c} {n}" for c, n in INDICATORS.items()},
+    )
+    wide = scores.pivot_table(index=["subgrant_id", "community", "mean_score"], columns="indicator_code", values="score")
+    wide = wide.reindex(columns=[c for c in codes if c in wide.columns]).reset_index().sort_values("mean_score")
+    ui.chart(
+        fig,
+        ui.with_links(wide),
+        key="indicators",
+        column_config={"subgrant_id": ui.link_column(), "mean_score": st.column_config.NumberColumn("Mean", format="%.2f")},
+        caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()),
+    )
+
+# --- Who is at the table ---------------------------------------------------------------------------
+st.subheader(f"Who is at the table, {period}")
+partners = data.load(partners_at_table, f)
+if partners.empty:
+    st.info("No partner lists for these filters in this quarter.")
+else:
+    partners = charts.with_labels(partners)
+    essential = {*ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE}
+    present = [d for d in DISCIPLINES if d in set(partners["discipline"])] + sorted(set(partners["discipline"]) - set(DISCIPLINES))
+    names = {d: (SHORT.get(d, d) + (" *" if d in essential else "")) for d in present}
+    fig = charts.heatmap(
+        partners.assign(col=partners["discipline"].map(names)),
+        "col",
+        "label",
+        "partners",
+        title="Partners at the table, by discipline (count)",
+        x_title="Discipline (* essential)",
+        y_title="Community",
+        value_label="Partners (count)",
+        x_order=[names[d] for d in present],
+        colorscale="Cividis",
+        zmin=0,
+    )
+    fig.update_xaxes(tickangle=-45)
+    wide = partners.pivot_table(index=["subgrant_id", "community"], columns="discipline", values="partners", fill_value=0)
+    wide = wide.reindex(columns=present).reset_index()
+    ui.chart(
+        fig,
+        ui.with_links(wide),
+        key="table",
+        column_config={"subgrant_id": ui.link_column()},
+        caption="Blank: no partner from that discipline. * Essential discipline (Tribal government: essential when "
+        "the subgrant serves a tribal nation).",
+    )
+
+# --- Essential disciplines missing -----------------------------------------------------------------
+st.subheader(f"Essential disciplines missing, {period}")
+by_discipline = data.load(essential_missing_by_discipline, f)
+missing = data.load(essential_missing, f)
+if missing.empty:
+    st.info("Every reporting community has every essential discipline at the table, or no partner lists were reported.")
+else:
+    reporting = int(by_discipline["reporting"].iloc[0]) if not by_discipline.empty else 0
+    st.caption(f"{len(missing)} of {reporting} communities reporting partners are missing at least one essential discipline.")
+    if not by_discipline.empty:
+        by_discipline["share_text"] = by_discipline["share"].map(lambda v: f"{v:.0%} of reporting communities")
+        ui.chart(
+            charts.bar(
+                by_discipline,
+                "discipline",
+                "communities",
+                horizontal=True,
+                title="Communities without each essential discipline",
+                x_title="Discipline",
+                y_title="Communities missing it (count)",
+                hover="share_text",
+                height=320,
+                show_values=True,
+            ),
+            by_discipline.drop(columns=["share_text"]),
+            key="missing",
+            column_config={"share": ui.PERCENT},
+        )
+    ui.table_view(
+        ui.with_links(missing[["subgrant_id", "community", "essential_missing", "missing_count", "disciplines_present"]]),
+        key="missing_list",
+        row_height=ui.WRAP_ROWS,
+        column_config={
+            "subgrant_id": ui.link_column(),
+            "community": st.column_config.TextColumn("Community", width="medium"),
+            "essential_missing": st.column_config.TextColumn("Essential disciplines missing", width="medium"),
+            "missing_count": st.column_config.NumberColumn("Missing", width="small"),
+            "disciplines_present": st.column_config.NumberColumn("At the table", width="small", help="Disciplines at the table"),
+        },
+    )
+
+# --- Risers and fallers ----------------------------------------------------------------------------
+st.subheader("Biggest risers and fallers since the previous quarter")
+changes = data.load(maturity_changes, f)
+moved = changes[changes["change"] != 0] if not changes.empty else changes
+if moved.empty:
+    st.info("No community's maturity score moved between the two quarters, or too few communities reported both.")
+else:
+    moved = charts.with_labels(moved)
+    top = pd.concat([moved[moved["change"] > 0].head(10), moved[moved["change"] < 0].tail(10)])
+    top = top.assign(
+        detail=top["before"].map("{:.2f}".format)
+        + " → "
+        + top["after"].map("{:.2f}".format)
+        + " ("
+        + top["level_before"].fillna("")
+        + " → "
+        + top["level_after"].fillna("")
+        + ")"
+    )
+    ui.chart(
+        charts.diverging_bar(
+            top,
+            "label",
+            "change",
+            title="Change in mean maturity score (points, 1–5 scale)",
+            x_title="Change in score (points)",
+            hover="detail",
+        ),
+        ui.with_links(changes),
+        key="movers",
+        column_config={
+            "subgrant_id": ui.link_column(),
+            "before": st.column_config.NumberColumn(format="%.2f"),
+            "after": st.column_config.NumberColumn(format="%.2f"),
+            "change": st.column_config.NumberColumn(format="%+.2f"),
+        },
+        caption=f"Up to 10 risers and 10 fallers; {len(changes)} communities reported scores in both quarters "
+        f"({len(moved)} moved). The table lists them all.",
+    )

@@ -1,0 +1,194 @@
+"""Data quality: submissions by status, missing reports, issues by file/sheet/cell, uploads, the blank template."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, ui
+from ingest.errors import StopdashError
+from ingest.pipeline import ingest_paths
+from stopdash import charts
+from stopdash.queries_portfolio import issues, missing_reports, submissions_by_status, unmatched_files
+from stopdash.template import write_template
+
+f = data.filters()
+period = data.period()
+st.title("Data quality")
+ui.quarter_caption("Reports and issues")
+
+STATUS_COLORS = {"accepted": "#0072B2", "accepted_with_errors": "#E69F00", "rejected": "#D55E00", "superseded": "#BDBDBD"}
+STATUS_NAMES = {
+    "accepted": "Accepted",
+    "accepted_with_errors": "Accepted with errors",
+    "rejected": "Rejected",
+    "superseded": "Superseded by a later file",
+}
+
+by_status = data.load(submissions_by_status, f)
+missing = data.load(missing_reports, f)
+this_quarter = by_status[by_status["period"] == period] if not by_status.empty else by_status
+counts = this_quarter.groupby("status")["files"].sum() if not this_quarter.empty else pd.Series(dtype="int64")
+cols = st.columns(4)
+with cols[0]:
+    ui.metric(f"Files for {period}", ui.count(int(counts.sum())))
+with cols[1]:
+    ui.metric(
+        "Accepted with errors",
+        ui.count(int(counts.get("accepted_with_errors", 0))),
+        help="Loaded, but some rows were wrong and were left out; see the issues below.",
+    )
+with cols[2]:
+    ui.metric("Rejected", ui.count(int(counts.get("rejected", 0))), help="Nothing from these files was loaded.")
+with cols[3]:
+    ui.metric(
+        "Reports missing", ui.count(len(missing)), help="Reports owed for the quarter (the award dates cover it) with no accepted file."
+    )
+
+tab_status, tab_missing, tab_issues, tab_upload = st.tabs(
+    ["Submissions", f"Missing reports ({len(missing)})", "Issues", "Upload reports and template"]
+)
+
+with tab_status:
+    if by_status.empty:
+        st.info("No file received for these filters.")
+    else:
+        shown = by_status.assign(status_name=by_status["status"].map(STATUS_NAMES).fillna(by_status["status"]))
+        ui.chart(
+            charts.bar(
+                shown,
+                "period",
+                "files",
+                color="status_name",
+                color_order=[STATUS_NAMES[s] for s in STATUS_COLORS if s in set(shown["status"])],
+                colors={STATUS_NAMES[s]: c for s, c in STATUS_COLORS.items()},
+                title="Files received per quarter, by what became of them",
+                x_title="Quarter",
+                y_title="Files (count)",
+                legend_title="Status",
+                height=380,
+            ),
+            by_status.pivot_table(index="period", columns="status", values="files", fill_value=0).reset_index(),
+            key="status",
+        )
+    unmatched = data.load(unmatched_files)
+    if not unmatched.empty:
+        st.markdown(f"**{len(unmatched)} files could not be tied to a subgrant or a quarter** (no filter applies to them)")
+        ui.table_view(
+            unmatched.drop(columns=["submission_id"]),
+            key="unmatched",
+            column_config={"reason": st.column_config.TextColumn("Why", width="large")},
+        )
+
+with tab_missing:
+    all_quarters = st.toggle(f"Every quarter up to {period}", key="missing_all")
+    rows = data.load(missing_reports, f, all_quarters=True) if all_quarters else missing
+    if rows.empty:
+        st.info("No report is missing for these filters." if all_quarters else f"Every report owed for {period} is in.")
+    else:
+        st.caption(
+            "Owed: the subgrant's award start and end dates cover the quarter. 'Last file' says what became of "
+            "the latest file sent for that quarter, if any."
+        )
+        ui.table_view(
+            ui.with_links(rows),
+            key="missing",
+            column_config={"subgrant_id": ui.link_column(), "community": "Community", "last_file": "Last file", "files_sent": "Files sent"},
+        )
+        ui.download_buttons(rows, "missing-reports", key="missing_dl")
+
+with tab_issues:
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        all_issue_quarters = st.toggle(f"Every quarter up to {period}", key="issues_all")
+    with c2:
+        severities = st.multiselect("Severity", ["error", "warning"], default=["error", "warning"], key="issue_severity")
+    found = data.load(issues, f, all_quarters=all_issue_quarters, severities=tuple(severities))
+    if found.empty:
+        st.info("No issue found in the files for these filters.")
+    else:
+        per_code = found.groupby(["severity", "code"], as_index=False).size().rename(columns={"size": "issues"})
+        st.caption(
+            f"{len(found)} issues in {found['source_file'].nunique()} files. Most frequent: "
+            + ", ".join(f"{r.code} ({r.issues})" for r in per_code.sort_values("issues", ascending=False).head(5).itertuples())
+        )
+        view = found.copy()
+        has_id = view["subgrant_id"].notna()
+        view.loc[has_id, "subgrant_id"] = ui.with_links(view[has_id])["subgrant_id"]
+        ui.table_view(
+            view,
+            key="issues",
+            column_config={
+                "subgrant_id": ui.link_column(),
+                "community": "Community",
+                "source_file": "File",
+                "sheet": "Sheet",
+                "cell": "Cell",
+                "message": st.column_config.TextColumn("Message", width="large"),
+                "ingested_at": st.column_config.DatetimeColumn("Received", format="YYYY-MM-DD HH:mm"),
+            },
+        )
+        ui.download_buttons(found, "ingest-issues", key="issues_dl")
+
+with tab_upload:
+    st.markdown(
+        "**Ingest progress reports**: the same checks as `stopdash ingest`. Files already ingested are skipped; "
+        "a newer file for the same subgrant and quarter replaces the older one."
+    )
+    uploads = st.file_uploader("Progress-report workbooks (.xlsx, .xlsm)", type=["xlsx", "xlsm"], accept_multiple_files=True, key="uploads")
+    if st.button("Ingest the uploaded files", disabled=not uploads, type="primary", icon=":material/upload_file:"):
+        with tempfile.TemporaryDirectory(prefix="stopdash-upload-") as tmp, st.spinner("Checking and loading the files…"):
+            paths = []
+            for i, upload in enumerate(uploads or []):
+                folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
+                folder.mkdir()
+                path = folder / Path(upload.name).name
+                path.write_bytes(upload.getvalue())
+                paths.append(path)
+            try:
+                summary = ingest_paths(paths, data.db_path(), workers=1)
+            except StopdashError as e:
+                st.session_state["_upload_outcomes"] = str(e)
+            else:
+                st.session_state["_upload_outcomes"] = pd.DataFrame(
+                    [
+                        {
+                            "file": o.source_file,
+                            "status": o.status,
+                            "subgrant_id": o.subgrant_id,
+                            "period": o.period,
+                            "errors": o.errors,
+                            "warnings": o.warnings,
+                            "message": o.message,
+                        }
+                        for o in summary.outcomes
+                    ]
+                )
+        st.rerun()  # redraw the whole page (the figures above included) from the new data
+    result = st.session_state.get("_upload_outcomes")
+    if isinstance(result, str):
+        st.error(result)
+    elif isinstance(result, pd.DataFrame):
+        tally = result["status"].value_counts()
+        text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items())
+        (st.success if set(tally.index) <= {"accepted", "skipped"} else st.warning)(f"Last upload: {text}.")
+        ui.table_view(result, key="upload_result", column_config={"message": st.column_config.TextColumn(width="large")})
+
+    st.markdown("**The blank template** for grantees: every sheet, with dropdowns and instructions.")
+
+    @st.cache_data(show_spinner=False)
+    def _template() -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            return write_template(Path(tmp) / "template.xlsx").read_bytes()
+
+    st.download_button(
+        "Download the blank progress-report template",
+        _template(),
+        key="template",
+        file_name="stopdash-progress-report-template.xlsx",
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -1,0 +1,129 @@
+"""Survivor engagement: adoption of practices S1-S8, the community-by-practice grid, who has none, survivors engaged over time."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, ui
+from ingest.vocab import PRACTICE_STATUSES, PRACTICES
+from stopdash import charts
+from stopdash.queries_practice import no_practice_in_place, practice_adoption, practice_matrix, survivors_engaged
+
+f = data.filters()
+period = data.period()
+st.title("Survivor engagement")
+ui.quarter_caption("Snapshots")
+
+STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
+labels = {code: f"{code} · {name}" for code, name in PRACTICES.items()}
+
+adoption = data.load(practice_adoption, f)
+matrix = data.load(practice_matrix, f)
+if adoption.empty:
+    st.info("No survivor-engagement practices reported for these filters in this quarter.")
+else:
+    per_community = matrix.drop_duplicates("subgrant_id")["in_place"]
+    cols = st.columns(4)
+    with cols[0]:
+        ui.metric("Communities reporting", ui.count(len(per_community)))
+    with cols[1]:
+        ui.metric("Practices in place (mean)", f"{per_community.mean():.1f} of 8")
+    with cols[2]:
+        ui.metric("With 3 or more in place", ui.share((per_community >= 3).mean()))
+    with cols[3]:
+        ui.metric("With none in place", ui.count(int((per_community == 0).sum())))
+
+    st.subheader(f"Adoption of each practice, {period}")
+    adoption["practice"] = adoption["practice_code"].map(lambda c: charts.wrap(labels.get(c, c), 46))
+    adoption["count_text"] = adoption["communities"].map(lambda n: f"{n:,} communities")
+    ui.chart(
+        charts.bar(
+            adoption,
+            "practice",
+            "share",
+            color="status",
+            horizontal=True,
+            color_order=list(PRACTICE_STATUSES),
+            colors=STATUS_COLORS,
+            order=[charts.wrap(v, 46) for v in labels.values()],
+            value_format=".0%",
+            title="Share of reporting communities, by practice status",
+            x_title="Practice",
+            y_title="Communities (%)",
+            legend_title="Status",
+            hover="count_text",
+            height=520,
+        ),
+        adoption.pivot_table(index="practice_code", columns="status", values="communities", fill_value=0)
+        .reindex(columns=list(PRACTICE_STATUSES))
+        .reset_index(),
+        key="adoption",
+    )
+
+    st.subheader(f"Practices by community, {period}")
+    matrix = charts.with_labels(matrix)
+    fig = charts.status_matrix(
+        matrix,
+        "practice_code",
+        "label",
+        "status",
+        title="Status of each practice (fewest in place first)",
+        x_title="Practice",
+        y_title="Community",
+        statuses=list(PRACTICE_STATUSES),
+        colors=[STATUS_COLORS[s] for s in PRACTICE_STATUSES],
+        x_order=list(PRACTICES),
+        y_order=list(dict.fromkeys(matrix["label"])),
+        x_labels=labels,
+    )
+    wide = matrix.pivot_table(index=["subgrant_id", "community", "in_place"], columns="practice_code", values="status", aggfunc="first")
+    wide = wide.reindex(columns=[c for c in PRACTICES if c in wide.columns]).reset_index()
+    ui.chart(
+        fig,
+        ui.with_links(wide),
+        key="matrix",
+        column_config={"subgrant_id": ui.link_column(), "in_place": "In place (count)"},
+        caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items()),
+    )
+
+st.subheader(f"Communities with no practice in place, {period}")
+none = data.load(no_practice_in_place, f)
+if none.empty:
+    st.info("Every reporting community has at least one survivor-engagement practice in place, for these filters.")
+else:
+    ui.table_view(
+        ui.with_links(none),
+        key="none",
+        column_config={
+            "subgrant_id": ui.link_column(),
+            "community": "Community",
+            "planned": "Practices planned",
+            "quarters_without": "Quarters reported with none in place",
+        },
+    )
+
+st.subheader("Survivors engaged over time")
+engaged = data.load(survivors_engaged, f)
+shown = engaged.dropna(subset=["survivors_engaged"])
+if engaged.empty:
+    st.info("No survivors-engaged counts reported for these filters.")
+elif shown.empty:
+    st.info(f"Every quarter's total for these filters is too small to show. {ui.suppression_note()}")
+else:
+    ui.chart(
+        charts.bar(
+            engaged,
+            "period",
+            "survivors_engaged",
+            title="Survivors engaged in the collaboratives' work, per quarter",
+            x_title="Quarter",
+            y_title="Survivors engaged (people)",
+            hover="survivors_text",
+            height=360,
+            note="Quarters without a bar: a total of 1–10 people is not shown." if len(shown) < len(engaged) else None,
+        ),
+        engaged[["period", "survivors_text", "communities_reporting"]].rename(columns={"survivors_text": "survivors_engaged"}),
+        key="engaged",
+        caption="Sum over reporting communities of the survivors who took part in the collaborative's "
+        f"work in the quarter (one count per report, no names). {ui.suppression_note()}",
+    )

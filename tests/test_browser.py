@@ -1,0 +1,226 @@
+"""The real app in Debian's Chromium at 1366×768, offline: every page draws, nothing errors, nothing overflows.
+
+Screenshots go to a temporary folder, or to docs/screenshots/ when STOPDASH_SCREENSHOTS=docs.
+These tests fail (they do not skip) when chromium is missing: apt-get install chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import pytest
+
+import ingest.pipeline
+from stopdash.demo import build_demo
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBGRANT = "MN-STOP-2025-002"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# url path → (screenshot name, whether plotly charts must draw there)
+PAGES = {
+    "": ("overview", True),
+    "collaboration": ("collaboration", True),
+    "protocols": ("protocols", True),
+    "survivor_engagement": ("survivor_engagement", True),
+    "leveraged_funding": ("leveraged_funding", True),
+    "ta_priorities": ("ta_priorities", False),
+    f"community?subgrant={SUBGRANT}": ("community", True),
+    "data_quality": ("data_quality", True),
+}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# The TA ranking keeps its secondary columns (where, latest report, category) one horizontal scroll away.
+WIDE_TABLES_ALLOWED = {"ta_priorities"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served by `streamlit run` on a free port, on a small demo portfolio."""
+    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ingest.pipeline, "PARALLEL_FROM", 10**9)  # parse in-process (see test_dashboard_pages.py)
+        build_demo(db, subgrants=16, quarters=4)
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = dict(os.environ, STOPDASH_DB=str(db))
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "localhost",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("STOPDASH_SCREENSHOTS") == "docs":
+        folder = ROOT / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    exe = shutil.which("chromium") or "/usr/bin/chromium"
+    assert Path(exe).exists(), "Debian's chromium is needed for the browser tests: apt-get install chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser: object, url: str, blocked: list[str]) -> object:
+    """A 1366×768 page whose every non-localhost request is aborted (and recorded)."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+
+    def offline(route: object) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", offline)
+    return page
+
+
+def _wait_until_drawn(page: object) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
+    # The script has finished when the "running" indicator is gone and the page stops changing.
+    page.wait_for_function(
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"] img, [data-testid="stStatusWidget"] svg\')', timeout=60_000
+    )
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_draws_offline_without_errors(server: str, browser: object, shots: Path, path: str) -> None:
+    """Each page draws in Chromium with the internet blocked: no exception or error box, charts drawn, nothing cut off."""
+    name, has_charts = PAGES[path]
+    blocked: list[str] = []
+    page = _open(browser, f"{server}/{path}", blocked)
+    try:
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        if has_charts:
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        page.screenshot(path=str(shots / f"{name}.png"))
+        assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').all_inner_texts()
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+        if has_charts:
+            assert page.locator(".js-plotly-plot").count() > 0
+        else:
+            assert page.locator('[data-testid="stDataFrame"]').count() > 0
+        overflow = page.evaluate("""() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return main.scrollWidth - main.clientWidth;
+        }""")
+        assert overflow <= 1, f"{name} is wider than a 1366-pixel window by {overflow}px"
+        if name not in WIDE_TABLES_ALLOWED:
+            wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+                .filter(d => d.offsetParent !== null)
+                .map(d => { const s = d.querySelector('.dvn-scroller'); return s ? s.scrollWidth - s.clientWidth : 0; })
+                .filter(w => w > 1)""")
+            assert not wide, f"{name} has tables wider than the window (by {wide} px): columns would be hidden"
+        assert page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').count() >= 1, "the filters are in the sidebar"
+    finally:
+        page.close()
+    assert not blocked, f"{name} tried to reach the internet: {blocked[:5]}"
+
+
+def test_overview_map_draws_offline(server: str, browser: object) -> None:
+    """The county map draws as filled polygons with the internet blocked: every county of the state is a shape."""
+    blocked: list[str] = []
+    page = _open(browser, server, blocked)
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        chart = page.locator(".js-plotly-plot").filter(has_text="STOP dollars awarded").first
+        chart.wait_for(timeout=30_000)
+        fills = chart.locator("path.js-fill").count()
+        assert fills >= 80, f"only {fills} county shapes drawn"
+        assert not blocked, f"the page tried to reach the internet: {blocked[:5]}"
+    finally:
+        page.close()
+
+
+def test_community_link_opens_the_community(server: str, browser: object) -> None:
+    """A Subgrant link in the TA-priority table leads to that community's page."""
+    page = _open(browser, f"{server}/ta_priorities", [])
+    try:
+        page.goto(f"{server}/ta_priorities", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        link = page.locator('[data-testid="stMainBlockContainer"] a[href*="community?"]').first
+        href = link.get_attribute("href")
+        assert href
+        subgrant = parse_qs(urlparse(href).query)["subgrant"][0]
+        page.goto(urljoin(page.url, href), wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        assert subgrant in page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+        assert f"subgrant={subgrant}" in page.url
+    finally:
+        page.close()

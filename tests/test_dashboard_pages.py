@@ -1,0 +1,347 @@
+"""The dashboard under Streamlit's AppTest, on a small fictional demo portfolio.
+
+Every page in dashboard/views/ is discovered, must be registered in app.py's
+navigation, must render without an exception, show its key figures, and
+follow the sidebar filters. The Overview's headline figures are checked
+against independent SQL over the public views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from stopdash.demo import build_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+VIEWS = ROOT / "dashboard" / "views"
+PAGES = sorted(p.stem for p in VIEWS.glob("*.py") if not p.name.startswith("_"))
+SUBGRANT = "MN-STOP-2025-002"
+
+# What each page must show: metric labels (or, for pages without metrics, a heading). A page added
+# to dashboard/views/ later is rendered and checked for exceptions at once; list it here to check its
+# figures, its response to the filters and its empty state too.
+KEY_FIGURES = {
+    "overview": [
+        "Communities funded",
+        "STOP dollars awarded",
+        "Leveraged private dollars",
+        "Leveraged $ per STOP $",
+        "With an adopted protocol",
+        "With 3+ survivor practices",
+        "Reports received",
+    ],
+    "collaboration": ["Maturity by level over time", "Who is at the table", "Biggest risers and fallers since the previous quarter"],
+    "protocols": ["Protocols reported", "Adopted (step 5+)"],
+    "survivor_engagement": ["Communities reporting", "Practices in place (mean)", "With none in place"],
+    "leveraged_funding": ["Leveraged, all sources", "Private", "Leveraged $ per STOP $"],
+    "ta_priorities": ["Communities ranked", "With at least one reason", "Highest need score"],
+    "community": ["Maturity (1–5)", "Survivor practices in place", "Survivors engaged"],
+    "data_quality": ["Accepted with errors", "Rejected", "Reports missing"],
+}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 16-subgrant, 4-quarter demo portfolio, built once per test session."""
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(db, subgrants=16, quarters=4)
+    return db
+
+
+@pytest.fixture
+def app(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("STOPDASH_DB", str(demo_db))
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def open_page(at: AppTest, page: str, **query: str) -> AppTest:
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"views/{page}.py").run()
+    return at
+
+
+def shown(at: AppTest) -> dict[str, object]:
+    """What a reader sees: metrics, headings, and a digest of every table."""
+    tables = [
+        hashlib.sha256(pd.util.hash_pandas_object(d.value.astype(str), index=False).values.tobytes()).hexdigest() for d in at.dataframe
+    ]
+    return {
+        "metrics": {m.label: m.value for m in at.metric},
+        "headings": [h.value for h in [*at.title, *at.subheader]],
+        "tables": tables,
+        "infos": [i.value for i in at.info],
+    }
+
+
+def labels(view: dict[str, object]) -> set[str]:
+    return set(view["metrics"]) | {h.split(",")[0] for h in view["headings"]} | set(view["headings"])
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_every_page_is_in_the_navigation(app: AppTest) -> None:
+    """Each file in dashboard/views/ is a page of app.py's st.navigation (and nothing else is)."""
+    app.run()
+    assert_clean(app)
+    registered = {Path(str(info["script_path"])).stem for info in app._registered_pages.values()}
+    assert registered == set(PAGES)
+    assert set(KEY_FIGURES) <= set(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_key_figures(app: AppTest, page: str) -> None:
+    """Each page renders without an exception or error and shows its key figures."""
+    at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
+    assert_clean(at)
+    assert at.title, "every page has a title"
+    view = shown(at)
+    missing = [k for k in KEY_FIGURES.get(page, []) if k not in labels(view)]
+    assert not missing, f"{page} lacks {missing}; it shows {sorted(labels(view))}"
+
+
+@pytest.mark.parametrize("page", sorted(KEY_FIGURES))
+def test_page_follows_the_filters(app: AppTest, demo_db: Path, page: str) -> None:
+    """Changing a sidebar filter changes what the page shows (the Community page follows the quarter)."""
+    at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
+    before = shown(at)
+    if page == "community":
+        at.selectbox(key="f_quarter").set_value(at.selectbox(key="f_quarter").options[-1]).run()
+    else:
+        region = busiest_region(demo_db)
+        at.multiselect(key="f_region").set_value([region]).run()
+    assert_clean(at)
+    after = shown(at)
+    assert after != before
+    assert after["metrics"] != before["metrics"] or after["tables"] != before["tables"]
+
+
+def busiest_region(db: Path) -> str:
+    """The region with the most communities reporting in the latest quarter (some, not all), so filtering by it
+    changes the figures without emptying them."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("""
+            SELECT k.region
+            FROM community_period c JOIN award_counties ac USING (subgrant_id) JOIN counties k USING (county_fips)
+            WHERE c.period = (SELECT period FROM reporting_quarter)
+            GROUP BY 1 ORDER BY count(DISTINCT c.subgrant_id) DESC, 1 LIMIT 1
+        """).fetchone()[0]
+
+
+def independent_headline(db: Path, region: str | None) -> dict[str, str]:
+    """The Overview's headline figures, computed straight from the views, formatted as the page shows them."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        period = con.execute("SELECT period FROM reporting_quarter").fetchone()[0]
+        year, q = int(period[:4]), int(period[-1])
+        start = dt.date(year, 3 * q - 2, 1)
+        end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
+        chosen = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT ac.subgrant_id FROM award_counties ac JOIN counties k USING (county_fips) WHERE ? IS NULL OR k.region = ?",
+                [region, region],
+            ).fetchall()
+        ]
+        awards = con.execute("SELECT * FROM awards").df()
+        awards = awards[awards["subgrant_id"].isin(chosen)]
+        active = awards[(awards["start_date"].dt.date <= end) & (awards["end_date"].dt.date >= start)]
+        cp = con.execute("SELECT * FROM community_period WHERE period = ?", [period]).df()
+        cp = cp[cp["subgrant_id"].isin(chosen)].merge(awards[["subgrant_id", "award_amount"]], on="subgrant_id")
+        private = con.execute("SELECT subgrant_id, amount FROM funding WHERE period = ? AND is_private", [period]).df()
+        owed = con.execute("SELECT subgrant_id, received FROM expected_reports WHERE period = ?", [period]).df()
+    private = private[private["subgrant_id"].isin(chosen)]
+    owed = owed[owed["subgrant_id"].isin(chosen)]
+    funded = cp[cp["leveraged_total"].notna()]
+    protocols = cp[cp["protocols_adopted"].notna()]
+    practices = cp[cp["practices_in_place"].notna()]
+    assert len(funded), "the test needs communities reporting funding"
+    assert len(protocols), "the test needs communities reporting protocols"
+    assert len(practices), "the test needs communities reporting practices"
+    return {
+        "Communities funded": f"{active['community'].nunique():,}",
+        "STOP dollars awarded": f"${active['award_amount'].sum():,.0f}",
+        "Leveraged private dollars": f"${private['amount'].sum():,.0f}",
+        "Leveraged $ per STOP $": f"{funded['leveraged_total'].sum() / funded['award_amount'].sum():,.3f}",
+        "With an adopted protocol": f"{(protocols['protocols_adopted'] > 0).mean():.0%}",
+        "With 3+ survivor practices": f"{(practices['practices_in_place'] >= 3).mean():.0%}",
+        "Reports received": f"{int(owed['received'].sum()):,} of {len(owed):,}",
+    }
+
+
+def test_overview_headline_equals_independent_sql(app: AppTest, demo_db: Path) -> None:
+    """The Overview's headline figures equal the same figures computed independently over the views, with and without a filter."""
+    at = open_page(app, "overview")
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric} == independent_headline(demo_db, None)
+    region = busiest_region(demo_db)
+    at.multiselect(key="f_region").set_value([region]).run()
+    assert {m.label: m.value for m in at.metric} == independent_headline(demo_db, region)
+
+
+def test_filters_live_in_the_url(app: AppTest, demo_db: Path) -> None:
+    """The sidebar filters are written to the URL, and a shared URL restores them."""
+    region = busiest_region(demo_db)
+    at = open_page(app, "overview")
+    at.multiselect(key="f_region").set_value([region]).run()
+    at.multiselect(key="f_year").set_value([at.multiselect(key="f_year").options[0]]).run()
+    assert at.query_params["region"] == region
+    shared = dict(at.query_params)
+    fresh = AppTest.from_file(str(APP), default_timeout=60)
+    fresh.query_params.update(shared)
+    fresh.run()
+    assert_clean(fresh)
+    assert fresh.multiselect(key="f_region").value == [region]
+    assert {m.label: m.value for m in fresh.metric} == {m.label: m.value for m in at.metric}
+
+
+def test_community_page_reads_the_subgrant_from_the_url(app: AppTest, demo_db: Path) -> None:
+    """?subgrant= (any letter case) opens that community; tables elsewhere link to it."""
+    at = open_page(app, "community", subgrant=SUBGRANT.lower())
+    assert_clean(at)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        community = con.execute("SELECT community FROM awards WHERE subgrant_id = ?", [SUBGRANT]).fetchone()[0]
+    assert at.title[0].value == community
+    assert at.query_params["subgrant"] == SUBGRANT
+    ta = open_page(AppTest.from_file(str(APP), default_timeout=60), "ta_priorities")
+    links = ta.dataframe[0].value["subgrant_id"]
+    assert links.str.startswith("community?").all()
+    assert links.str.contains("subgrant=MN-STOP-").all()
+
+
+def test_missing_database_says_how_to_load_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With no database the app shows a plain warning naming the commands that load one."""
+    monkeypatch.setenv("STOPDASH_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "stopdash load-awards" in text
+    assert "stopdash demo" in text
+
+
+def test_upload_ingests_through_the_engine_and_shows_fresh_data(demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An uploaded file goes through ingest_paths; its outcome is shown and the cached pages see it at once."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("STOPDASH_DB", str(db))
+    at = open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality")
+    at.file_uploader(key="uploads").set_value([("notes.xlsx", b"quarter,notes\n2026-Q1,none\n", "text/csv")]).run()
+    at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
+    assert_clean(at)
+    result = at.dataframe[-1].value
+    assert list(result["file"]) == ["notes.xlsx"]
+    assert list(result["status"]) == ["rejected"]
+    assert "not an Excel workbook" in result["message"][0]
+    unmatched = next(d.value for d in at.dataframe if {"source_file", "reason"} <= set(d.value.columns))
+    assert "notes.xlsx" in set(unmatched["source_file"]), "the new file shows without a restart"
+
+
+def test_template_is_downloadable(app: AppTest) -> None:
+    """The Data quality page offers the blank progress-report template."""
+    at = open_page(app, "data_quality")
+    buttons = at.get("download_button")
+    assert any("template" in str(b.proto.label).lower() for b in buttons)
+
+
+def test_engine_does_not_import_streamlit() -> None:
+    """The query, chart and ingest modules never pull in streamlit (the engine knows nothing of the UI)."""
+    code = (
+        "import stopdash.queries, stopdash.queries_practice, stopdash.queries_portfolio, stopdash.queries_community, "
+        "stopdash.charts, ingest.pipeline, sys; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def empty_county(db: Path) -> str:
+    """A county no subgrant serves."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("""
+            SELECT county_fips FROM counties WHERE county_fips NOT IN (SELECT county_fips FROM award_counties)
+            ORDER BY 1 LIMIT 1
+        """).fetchone()[0]
+
+
+@pytest.mark.parametrize("page", sorted(KEY_FIGURES))
+def test_empty_selection_says_so(app: AppTest, demo_db: Path, page: str) -> None:
+    """A filter that matches no subgrant gives plain "no ..." messages, never an error or an empty chart."""
+    at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
+    at.multiselect(key="f_county").set_value([empty_county(demo_db)]).run()
+    assert_clean(at)
+    if page != "community":  # the Community page shows one subgrant whatever the filters
+        assert at.info, f"{page} should say plainly that nothing matches"
+        assert not at.get("plotly_chart"), "no chart drawn for an empty selection"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_earliest_quarter_renders(app: AppTest, page: str) -> None:
+    """The first quarter (nothing before it to compare with) renders without an exception."""
+    at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
+    at.selectbox(key="f_quarter").set_value(at.selectbox(key="f_quarter").options[-1]).run()
+    assert_clean(at)
+
+
+@pytest.mark.parametrize(
+    ("count", "text", "drawn"),
+    [(None, "not reported", None), (0, "0", 0.0), (1, "1–10", None), (10, "1–10", None), (11, "11", 11.0), (1234, "1,234", 1234.0)],
+)
+def test_counts_of_people_are_suppressed(count: int | None, text: str, drawn: float | None) -> None:
+    """Counts of people from 1 to the threshold (10) are withheld from charts and read "1–10"."""
+    from stopdash.queries import suppress
+
+    numbers, texts = suppress(pd.Series([count], dtype="object"), threshold=10)
+    assert texts[0] == text
+    if drawn is None:
+        assert pd.isna(numbers[0])
+    else:
+        assert numbers[0] == drawn
+
+
+def test_no_small_count_of_people_is_shown(app: AppTest, demo_db: Path) -> None:
+    """No page shows a survivors-engaged count from 1 to 10: the Community page reads "1–10" instead."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        sid = con.execute("""
+            SELECT subgrant_id FROM community_period WHERE survivors_engaged BETWEEN 1 AND 10
+            GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1
+        """).fetchone()[0]
+    at = open_page(app, "community", subgrant=sid)
+    assert_clean(at)
+    survivors = next(d.value for d in at.dataframe if list(d.value.columns) == ["period", "survivors_engaged"])
+    assert "1–10" in set(survivors["survivors_engaged"])
+    shown_numbers = pd.to_numeric(survivors["survivors_engaged"].str.replace(",", ""), errors="coerce").dropna()
+    assert not shown_numbers.between(1, 10).any()
+    metric = next(m for m in at.metric if m.label == "Survivors engaged")
+    assert not (metric.value.isdigit() and 1 <= int(metric.value) <= 10)
+
+
+def test_cli_ingest_runs_while_the_app_is_open(demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`stopdash ingest` can write while a dashboard session is open, and the next rerun shows the new file."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("STOPDASH_DB", str(db))
+    at = open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality")
+    assert_clean(at)
+    sent = tmp_path / "late-report.xlsx"
+    sent.write_bytes(b"<html><body>not a workbook</body></html>")
+    done = subprocess.run(
+        [sys.executable, "-m", "stopdash.cli", "ingest", str(sent), "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr  # the file is refused, but the database was not locked (that would be 2)
+    at.run()
+    assert_clean(at)
+    unmatched = next(d.value for d in at.dataframe if {"source_file", "reason"} <= set(d.value.columns))
+    assert "late-report.xlsx" in set(unmatched["source_file"])
