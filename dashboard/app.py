@@ -14,7 +14,10 @@ _ROOT = Path(__file__).resolve().parents[1]
 if str(_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
     sys.path.insert(0, str(_ROOT))
 
+from dataclasses import replace  # noqa: E402
+
 from dashboard import data  # noqa: E402
+from dashboard.auth import current_access, sidebar_badge  # noqa: E402
 from stopdash.queries import Filters, Options, database_problem, filter_options  # noqa: E402
 
 # An emoji favicon is drawn locally; a :material/...: one would be fetched from fonts.gstatic.com.
@@ -37,6 +40,8 @@ PAGES = [
     st.Page(_PAGES / "community.py", title="Community", icon=":material/location_city:"),
     st.Page(_PAGES / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]
+
+ADMIN_PAGES = [st.Page(_PAGES / "audit.py", title="Audit log", icon=":material/history:")]
 
 # URL parameter → (session key, kind). Lists are repeated parameters (?region=A&region=B).
 URL_FILTERS = {
@@ -96,7 +101,7 @@ def _clear_filters() -> None:
         st.session_state[key] = LATEST if key == "f_quarter" else []
 
 
-def sidebar_filters(opts: Options) -> Filters:
+def sidebar_filters(opts: Options, scope: tuple[str, ...] | None) -> Filters:
     _read_url(opts)
     with st.sidebar:
         st.header("Filters", divider="gray")
@@ -134,13 +139,19 @@ def sidebar_filters(opts: Options) -> Filters:
     _write_url(url_values)
     st.session_state[data.URL_KEY] = {k: [str(x) for x in v] for k, v in url_values.items() if v}
     return Filters(
-        award_years=tuple(sorted(years)), period=quarter, regions=tuple(regions), counties=tuple(counties), categories=tuple(categories)
+        award_years=tuple(sorted(years)),
+        period=quarter,
+        regions=tuple(regions),
+        counties=tuple(counties),
+        categories=tuple(categories),
+        scope=scope,
     )
 
 
 def main() -> None:
-    page = st.navigation(PAGES)
     db = data.db_path()
+    access = current_access(db)
+    page = st.navigation(PAGES + (ADMIN_PAGES if access.role == "admin" else []))
     problem = data.load(database_problem) if db.exists() else database_problem(db)
     if problem:
         st.title("stopdash")
@@ -153,9 +164,15 @@ def main() -> None:
             icon=":material/database:",
         )
         st.stop()
+    scope = None if access.counties is None else tuple(sorted(access.counties))
     opts = data.load(filter_options)
+    if scope is not None:  # a viewer chooses among their own counties and regions only
+        counties = tuple(c for c in opts.counties if c[0] in scope)
+        opts = replace(opts, counties=counties, regions=tuple(r for r in opts.regions if any(c[2] == r for c in counties)))
     st.session_state[data.OPTIONS_KEY] = opts
-    st.session_state[data.FILTERS_KEY] = sidebar_filters(opts)
+    st.session_state[data.ACCESS_KEY] = access
+    st.session_state[data.FILTERS_KEY] = sidebar_filters(opts, scope)
+    sidebar_badge(access)
     with st.sidebar:
         st.caption(f"Database: `{db.name}` · latest reports: {opts.latest or 'none yet'}")
     page.run()

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from ingest.access import LOCAL_USER, Access
 from ingest.db import default_db_path
 from ingest.errors import StopdashError
 from stopdash.queries import Filters, Options, data_version
@@ -27,6 +28,12 @@ T = TypeVar("T")
 FILTERS_KEY = "_stopdash_filters"
 URL_KEY = "_stopdash_filter_params"
 OPTIONS_KEY = "_stopdash_options"
+ACCESS_KEY = "_stopdash_page_access"
+
+
+def access() -> Access:
+    """The signed-in person's access (local single-user mode: an admin)."""
+    return st.session_state.get(ACCESS_KEY, LOCAL_USER)
 
 
 def db_path() -> Path:

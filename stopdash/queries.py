@@ -60,6 +60,8 @@ class Filters:
     regions: tuple[str, ...] = ()
     counties: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    # What the person may see at all (a viewer's counties, FIPS); None means everything.
+    scope: tuple[str, ...] | None = None
 
     @property
     def geography(self) -> bool:
@@ -83,6 +85,9 @@ WITH sel AS (
             WHERE ac.subgrant_id = a.subgrant_id
               AND (list_contains(CAST($counties AS VARCHAR[]), ac.county_fips)
                    OR (len(CAST($counties AS VARCHAR[])) = 0 AND list_contains(CAST($regions AS VARCHAR[]), k.region)))))
+      AND (CAST($scope AS VARCHAR[]) IS NULL OR EXISTS (
+            SELECT 1 FROM award_counties ac
+            WHERE ac.subgrant_id = a.subgrant_id AND list_contains(CAST($scope AS VARCHAR[]), ac.county_fips)))
 )
 """
 
@@ -138,6 +143,7 @@ def _params(con: duckdb.DuckDBPyConnection, f: Filters | None, extra: dict[str, 
         "categories": list(f.categories),
         "counties": list(f.counties),
         "regions": list(f.regions),
+        "scope": None if f.scope is None else list(f.scope),
         "period": period,
     }
     if period:
@@ -365,6 +371,7 @@ LEFT JOIN ta_priority t ON t.subgrant_id = s.subgrant_id
 WHERE (len(CAST($counties AS VARCHAR[])) = 0 OR list_contains(CAST($counties AS VARCHAR[]), k.county_fips))
   AND (len(CAST($counties AS VARCHAR[])) > 0 OR len(CAST($regions AS VARCHAR[])) = 0
        OR list_contains(CAST($regions AS VARCHAR[]), k.region))
+  AND (CAST($scope AS VARCHAR[]) IS NULL OR list_contains(CAST($scope AS VARCHAR[]), k.county_fips))
 GROUP BY ALL
 ORDER BY k.county_name
 """

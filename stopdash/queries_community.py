@@ -10,18 +10,17 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.db import connection
-from stopdash.queries import read, run, suppress
+from stopdash.queries import SELECTED, Filters, read, run, suppress
 
 _ONE = "lower(subgrant_id) = lower($sid)"
 
 
-def communities(db: Path) -> pd.DataFrame:
-    """Every subgrant, for the community picker."""
+def communities(db: Path, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every subgrant the person may see (all, or those serving a county in *scope*), for the community picker."""
     return read(
         db,
-        """
-        SELECT subgrant_id, community, organization, award_year FROM awards ORDER BY community, subgrant_id
-    """,
+        SELECTED + "SELECT subgrant_id, community, organization, award_year FROM sel ORDER BY community, subgrant_id",
+        Filters(scope=scope),
     )
 
 

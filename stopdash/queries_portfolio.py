@@ -232,3 +232,17 @@ def issues(db: Path, f: Filters, *, all_quarters: bool = False, severities: tupl
         severities=list(severities),
         narrowed=f.narrowed,
     )
+
+
+def audit_log(db: Path, action: str | None = None, limit: int = 2000) -> pd.DataFrame:
+    """The newest audit rows (who did what, when, with what result), optionally of one action."""
+    return read(
+        db,
+        """
+        SELECT occurred_at, who, action, target, sha256, detail, result FROM audit_log
+        WHERE $action IS NULL OR action = $action
+        ORDER BY occurred_at DESC LIMIT $limit
+    """,
+        action=action,
+        limit=limit,
+    )

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from ingest.pipeline import Summary, ingest_paths, load_register
+from stopdash.demo import build_demo
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,3 +33,11 @@ def rows(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[o
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 16-subgrant, 4-quarter demo portfolio, built once per test session."""
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(db, subgrants=16, quarters=4)
+    return db

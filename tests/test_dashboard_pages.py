@@ -20,8 +20,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from stopdash.demo import build_demo
-
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
 VIEWS = ROOT / "dashboard" / "views"
@@ -49,14 +47,6 @@ KEY_FIGURES = {
     "community": ["Maturity (1–5)", "Survivor practices in place", "Survivors engaged"],
     "data_quality": ["Accepted with errors", "Rejected", "Reports missing"],
 }
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 16-subgrant, 4-quarter demo portfolio, built once per test session."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    build_demo(db, subgrants=16, quarters=4)
-    return db
 
 
 @pytest.fixture

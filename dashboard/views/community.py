@@ -12,7 +12,7 @@ from stopdash import queries_community as qc
 
 STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
 
-everyone = data.load(qc.communities)
+everyone = data.load(qc.communities, data.filters().scope)
 if everyone.empty:
     st.info("The award register lists no subgrant.")
     st.stop()

@@ -74,7 +74,8 @@ with tab_status:
             by_status.pivot_table(index="period", columns="status", values="files", fill_value=0).reset_index(),
             key="status",
         )
-    unmatched = data.load(unmatched_files)
+    # Files tied to no subgrant belong to no county: only people who see every county see them.
+    unmatched = data.load(unmatched_files) if data.access().counties is None else pd.DataFrame()
     if not unmatched.empty:
         st.markdown(f"**{len(unmatched)} files could not be tied to a subgrant or a quarter** (no filter applies to them)")
         ui.table_view(
@@ -134,48 +135,53 @@ with tab_issues:
         ui.download_buttons(found, "ingest-issues", key="issues_dl")
 
 with tab_upload:
-    st.markdown(
-        "**Ingest progress reports**: the same checks as `stopdash ingest`. Files already ingested are skipped; "
-        "a newer file for the same subgrant and quarter replaces the older one."
-    )
-    uploads = st.file_uploader("Progress-report workbooks (.xlsx, .xlsm)", type=["xlsx", "xlsm"], accept_multiple_files=True, key="uploads")
-    if st.button("Ingest the uploaded files", disabled=not uploads, type="primary", icon=":material/upload_file:"):
-        with tempfile.TemporaryDirectory(prefix="stopdash-upload-") as tmp, st.spinner("Checking and loading the files…"):
-            paths = []
-            for i, upload in enumerate(uploads or []):
-                folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
-                folder.mkdir()
-                path = folder / Path(upload.name).name
-                path.write_bytes(upload.getvalue())
-                paths.append(path)
-            try:
-                summary = ingest_paths(paths, data.db_path(), workers=1)
-            except StopdashError as e:
-                st.session_state["_upload_outcomes"] = str(e)
-            else:
-                st.session_state["_upload_outcomes"] = pd.DataFrame(
-                    [
-                        {
-                            "file": o.source_file,
-                            "status": o.status,
-                            "subgrant_id": o.subgrant_id,
-                            "period": o.period,
-                            "errors": o.errors,
-                            "warnings": o.warnings,
-                            "message": o.message,
-                        }
-                        for o in summary.outcomes
-                    ]
-                )
-        st.rerun()  # redraw the whole page (the figures above included) from the new data
-    result = st.session_state.get("_upload_outcomes")
-    if isinstance(result, str):
-        st.error(result)
-    elif isinstance(result, pd.DataFrame):
-        tally = result["status"].value_counts()
-        text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items())
-        (st.success if set(tally.index) <= {"accepted", "skipped"} else st.warning)(f"Last upload: {text}.")
-        ui.table_view(result, key="upload_result", column_config={"message": st.column_config.TextColumn(width="large")})
+    if not data.access().can_upload:
+        st.info("Uploading reports is for state administrators. Ask one to load the files, or to change your role.")
+    else:
+        st.markdown(
+            "**Ingest progress reports**: the same checks as `stopdash ingest`. Files already ingested are skipped; "
+            "a newer file for the same subgrant and quarter replaces the older one."
+        )
+        uploads = st.file_uploader(
+            "Progress-report workbooks (.xlsx, .xlsm)", type=["xlsx", "xlsm"], accept_multiple_files=True, key="uploads"
+        )
+        if st.button("Ingest the uploaded files", disabled=not uploads, type="primary", icon=":material/upload_file:"):
+            with tempfile.TemporaryDirectory(prefix="stopdash-upload-") as tmp, st.spinner("Checking and loading the files…"):
+                paths = []
+                for i, upload in enumerate(uploads or []):
+                    folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
+                    folder.mkdir()
+                    path = folder / Path(upload.name).name
+                    path.write_bytes(upload.getvalue())
+                    paths.append(path)
+                try:
+                    summary = ingest_paths(paths, data.db_path(), workers=1, who=data.access().who)
+                except StopdashError as e:
+                    st.session_state["_upload_outcomes"] = str(e)
+                else:
+                    st.session_state["_upload_outcomes"] = pd.DataFrame(
+                        [
+                            {
+                                "file": o.source_file,
+                                "status": o.status,
+                                "subgrant_id": o.subgrant_id,
+                                "period": o.period,
+                                "errors": o.errors,
+                                "warnings": o.warnings,
+                                "message": o.message,
+                            }
+                            for o in summary.outcomes
+                        ]
+                    )
+            st.rerun()  # redraw the whole page (the figures above included) from the new data
+        result = st.session_state.get("_upload_outcomes")
+        if isinstance(result, str):
+            st.error(result)
+        elif isinstance(result, pd.DataFrame):
+            tally = result["status"].value_counts()
+            text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items())
+            (st.success if set(tally.index) <= {"accepted", "skipped"} else st.warning)(f"Last upload: {text}.")
+            ui.table_view(result, key="upload_result", column_config={"message": st.column_config.TextColumn(width="large")})
 
     st.markdown("**The blank template** for grantees: every sheet, with dropdowns and instructions.")
 
