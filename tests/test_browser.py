@@ -7,33 +7,22 @@ These tests fail (they do not skip) when chromium is missing: apt-get install ch
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
 
-import ingest.pipeline
-from stopdash.demo import build_demo
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBGRANT = "MN-STOP-2025-002"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # url path → (screenshot name, whether plotly charts must draw there)
 PAGES = {
     "": ("overview", True),
@@ -56,38 +45,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served by `streamlit run` on a free port, on a small demo portfolio."""
-    db = tmp_path_factory.mktemp("browser") / "demo.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ingest.pipeline, "PARALLEL_FROM", 10**9)  # parse in-process (see test_dashboard_pages.py)
-        build_demo(db, subgrants=16, quarters=4)
+@contextmanager
+def serve_app(db: Path, log: Path) -> Iterator[str]:
+    """The dashboard served by `streamlit run` on a free port over *db*; yields its URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = dict(os.environ, STOPDASH_DB=str(db))
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "localhost",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard/app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "localhost",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -111,24 +90,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served on the small demo portfolio."""
+    with serve_app(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.environ.get("STOPDASH_SCREENSHOTS") == "docs":
         folder = ROOT / "docs" / "screenshots"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    exe = shutil.which("chromium") or "/usr/bin/chromium"
-    assert Path(exe).exists(), "Debian's chromium is needed for the browser tests: apt-get install chromium"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser: object, url: str, blocked: list[str]) -> object:
