@@ -15,7 +15,6 @@ formatted into the SQL.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 
 from ingest.config import settings
 from ingest.db import connection
+from ingest.normalize import quarter_bounds, shift_quarter
 from stopdash.suppression import suppress_count
 
 __all__ = [
@@ -103,19 +103,11 @@ def quarter_index(period: str) -> int:
 
 
 def quarter_label(index: int) -> str:
-    return f"{index // 4}-Q{index % 4 + 1}"
+    return shift_quarter("0000-Q1", index)
 
 
 def previous_quarter(period: str) -> str:
-    return quarter_label(quarter_index(period) - 1)
-
-
-def quarter_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a quarter."""
-    year, q = int(period[:4]), int(period[-1])
-    start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
-    return start, end
+    return shift_quarter(period, -1)
 
 
 # --- Running queries ----------------------------------------------------------------------------
