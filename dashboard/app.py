@@ -36,6 +36,7 @@ PAGES = [
     st.Page(_PAGES / "protocols.py", title="Protocols", icon=":material/checklist:"),
     st.Page(_PAGES / "survivor_engagement.py", title="Survivor engagement", icon=":material/record_voice_over:"),
     st.Page(_PAGES / "leveraged_funding.py", title="Leveraged funding", icon=":material/payments:"),
+    st.Page(_PAGES / "allocation.py", title="Allocation", icon=":material/account_balance:"),
     st.Page(_PAGES / "ta_priorities.py", title="TA priorities", icon=":material/support_agent:"),
     st.Page(_PAGES / "community.py", title="Community", icon=":material/location_city:"),
     st.Page(_PAGES / "data_quality.py", title="Data quality", icon=":material/fact_check:"),

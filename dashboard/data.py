@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ingest.access import LOCAL_USER, Access
+from ingest.audit import log
 from ingest.db import default_db_path
 from ingest.errors import StopdashError
 from stopdash.queries import Filters, Options, data_version
@@ -29,6 +30,14 @@ FILTERS_KEY = "_stopdash_filters"
 URL_KEY = "_stopdash_filter_params"
 OPTIONS_KEY = "_stopdash_options"
 ACCESS_KEY = "_stopdash_page_access"
+
+
+def audit_export(what: str, detail: str) -> None:
+    """Record a download the person asked for (who, what, with which filters)."""
+    try:
+        log(db_path(), access().who, "export", what, detail=detail, result="written")
+    except StopdashError:
+        st.warning("The export was made, but the audit log could not be written (the database is busy). Tell your administrator.")
 
 
 def access() -> Access:

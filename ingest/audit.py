@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from pathlib import Path
 
 import duckdb
+
+from ingest.db import connection
 
 
 def os_user() -> str:
@@ -24,3 +27,9 @@ def record(
         "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
         [dt.datetime.now().replace(microsecond=0), who, action, target, sha256, detail, result],
     )
+
+
+def log(db: Path, who: str, action: str, target: str, *, detail: str = "", result: str = "") -> None:
+    """Record an action that writes nothing else to the database (an export, say) in its own transaction."""
+    with connection(db) as con:
+        record(con, who, action, target, detail=detail, result=result)

@@ -19,8 +19,9 @@ from ingest.awards import ParsedRegister, parse_register
 from ingest.config import settings
 from ingest.db import connection
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
-from ingest.report import ParsedReport, parse_report
-from ingest.store import Outcome, Register, archive, store_register, store_reports
+from ingest.intake import archive, read_and_parse
+from ingest.report import ParsedReport
+from ingest.store import Outcome, Register, store_register, store_reports
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Whole files per transaction: big enough that per-statement cost vanishes, small enough
@@ -46,22 +47,6 @@ def archive_dir(db_path: Path) -> Path:
     return db_path.parent / "archive"
 
 
-def read_and_parse(path: Path, archive_to: Path | None, display_name: str | None = None) -> ParsedReport:
-    """Parse one file and keep its original bytes (unless it carries victim-identifying data)."""
-    name = display_name or path.name
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        report = ParsedReport(source_file=name, sha256="")
-        return report.refuse(
-            FileRefused("unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere.")
-        )
-    report = parse_report(data, name, settings())
-    if archive_to is not None and (report.refusal is None or report.refusal.keep_values):
-        archive(data, report.sha256, name, archive_to)
-    return report
-
-
 def _parsed(paths: list[Path], archive_to: Path, workers: int) -> Iterator[ParsedReport]:
     if workers <= 1 or len(paths) < PARALLEL_FROM:
         for path in paths:
@@ -71,7 +56,7 @@ def _parsed(paths: list[Path], archive_to: Path, workers: int) -> Iterator[Parse
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for report in pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=8):
+            for report in pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=16):
                 yield report
                 done += 1
     except BrokenProcessPool:

@@ -8,10 +8,7 @@ table per batch), since DuckDB's cost is per statement, not per row.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -116,19 +113,6 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
         return
     batch = _arrow(columns, rows)  # noqa: F841 - read by DuckDB's replacement scan below
     con.execute(f"INSERT INTO {table} ({', '.join(n for n, _ in columns)}) SELECT * FROM batch")
-
-
-def archive(data: bytes, sha256: str, source_file: str, archive_dir: Path) -> None:
-    """Keep the original bytes, named by SHA-256 (written atomically, once)."""
-    suffix = Path(source_file).suffix.lower() if Path(source_file).suffix.lower() in (".xlsx", ".xlsm") else ".bin"
-    target = archive_dir / f"{sha256}{suffix}"
-    if target.exists():
-        return
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, target)
 
 
 @dataclass

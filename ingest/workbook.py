@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import python_calamine
-from openpyxl.utils import get_column_letter
 
 from ingest.errors import FileRefused
 from ingest.normalize import clean_text
@@ -26,8 +25,13 @@ MAX_ROWS = 20_000
 
 
 def cell_ref(row: int, col: int) -> str:
-    """A1 reference of a 0-based (row, col)."""
-    return f"{get_column_letter(col + 1)}{row + 1}"
+    """A1 reference of a 0-based (row, col): (6, 3) is D7, (0, 27) is AB1."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
 
 
 @dataclass

@@ -13,10 +13,15 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingest.db import default_db_path
 from ingest.errors import StopdashError
-from ingest.pipeline import Summary, collect_paths, ingest_paths, load_register
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Summary
+
+# The engine is imported inside each command: worker processes of `ingest` re-import this
+# module when they start, and should not pay for DuckDB and Arrow they never use.
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,6 +31,8 @@ def cmd_load_awards(args: argparse.Namespace) -> int:
 
     Example: stopdash load-awards "FY2026 subgrants.xlsx" --db data/stopdash.duckdb
     """
+    from ingest.pipeline import load_register
+
     parsed = load_register(args.file, args.db)
     errors = [i for i in parsed.issues if i.severity == "error"]
     print(f"Loaded {len(parsed.rows)} subgrants from {args.file.name} into {args.db}.")
@@ -78,6 +85,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     Example: stopdash ingest reports/2026-Q1/ --db data/stopdash.duckdb
     """
+    from ingest.pipeline import collect_paths, ingest_paths
+
     files = collect_paths(args.paths)
     if not files:
         print(f"No .xlsx or .xlsm files found in {', '.join(map(str, args.paths))}.", file=sys.stderr)
@@ -208,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if hasattr(args, "db") and args.db is None and args.command != "demo":
+        from ingest.db import default_db_path
+
         args.db = default_db_path()
     try:
         return int(args.func(args))

@@ -33,6 +33,7 @@ PAGES = {
     "ta_priorities": ("ta_priorities", False),
     f"community?subgrant={SUBGRANT}": ("community", True),
     "data_quality": ("data_quality", True),
+    "allocation": ("allocation", True),
 }
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # The TA ranking keeps its secondary columns (where, latest report, category) one horizontal scroll away.

@@ -46,6 +46,7 @@ KEY_FIGURES = {
     "ta_priorities": ["Communities ranked", "With at least one reason", "Highest need score"],
     "community": ["Maturity (1–5)", "Survivor practices in place", "Survivors engaged"],
     "data_quality": ["Accepted with errors", "Rejected", "Reports missing"],
+    "allocation": ["Checks met", "Subgrant dollars (the base)", "Dollars short of floors"],
 }
 
 
@@ -106,7 +107,8 @@ def test_page_renders_with_key_figures(app: AppTest, page: str) -> None:
     assert not missing, f"{page} lacks {missing}; it shows {sorted(labels(view))}"
 
 
-@pytest.mark.parametrize("page", sorted(KEY_FIGURES))
+# The allocation checks are statewide by statute: no sidebar filter but the award year narrows them.
+@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation"}))
 def test_page_follows_the_filters(app: AppTest, demo_db: Path, page: str) -> None:
     """Changing a sidebar filter changes what the page shows (the Community page follows the quarter)."""
     at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
@@ -266,7 +268,7 @@ def empty_county(db: Path) -> str:
         """).fetchone()[0]
 
 
-@pytest.mark.parametrize("page", sorted(KEY_FIGURES))
+@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation"}))  # allocation: statewide, see above
 def test_empty_selection_says_so(app: AppTest, demo_db: Path, page: str) -> None:
     """A filter that matches no subgrant gives plain "no ..." messages, never an error or an empty chart."""
     at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
@@ -335,3 +337,17 @@ def test_cli_ingest_runs_while_the_app_is_open(demo_db: Path, monkeypatch: pytes
     assert_clean(at)
     unmatched = next(d.value for d in at.dataframe if {"source_file", "reason"} <= set(d.value.columns))
     assert "late-report.xlsx" in set(unmatched["source_file"])
+
+
+def test_allocation_page_shows_the_engine_checks(app: AppTest, demo_db: Path) -> None:
+    """The Allocation page lists every statutory check of the latest award year, met or not, as the engine computes them."""
+    from stopdash.allocation import allocation_checks
+
+    at = open_page(app, "allocation")
+    assert_clean(at)
+    expected = allocation_checks(demo_db)
+    year = expected["award_year"].max()
+    shown_checks = at.dataframe[0].value
+    assert shown_checks["check"].tolist() == expected.loc[expected["award_year"] == year, "check"].tolist()
+    assert shown_checks["met"].tolist() == expected.loc[expected["award_year"] == year, "met"].tolist()
+    assert len(at.warning) == int((~expected.loc[expected["award_year"] == year, "met"]).sum())

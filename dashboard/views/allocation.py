@@ -1,0 +1,148 @@
+"""Allocation: the STOP statutory allocation checks per award year, purpose areas, and the export files."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, ui
+from stopdash import charts
+from stopdash.allocation import allocation_by_category, allocation_checks, purpose_areas
+from stopdash.export import write_summary
+
+f = data.filters()
+st.title("STOP allocation")
+st.caption(
+    "From the award register, per award year (34 U.S.C. 10446(c)): each statutory floor and cap, met or not, and by how many "
+    "dollars. The percentage base is the year's total of subgrant awards in the register. Region, county and category "
+    "filters do not apply: the statute speaks of the whole state's allocation."
+)
+
+checks = data.load(allocation_checks)
+if checks.empty:
+    st.info("The award register lists no subgrant yet.")
+    st.stop()
+years = sorted(checks["award_year"].unique().tolist(), reverse=True)
+chosen = [y for y in years if not f.award_years or y in f.award_years] or years
+year = st.segmented_control("Award year", chosen, default=chosen[0], key="alloc_year") or chosen[0]
+
+mine = checks[checks["award_year"] == year]
+short = mine[~mine["met"]]
+cols = st.columns(3)
+with cols[0]:
+    ui.metric("Checks met", f"{int(mine['met'].sum())} of {len(mine)}")
+with cols[1]:
+    ui.metric("Subgrant dollars (the base)", ui.money(mine["base_dollars"].iloc[0]))
+with cols[2]:
+    gap = max(0.0, -float(short.loc[short["kind"] == "floor", "dollars_short_or_over"].sum()))
+    ui.metric("Dollars short of floors", ui.money(gap), help="The sum of the shortfalls of the floors not met.")
+
+for _, row in short.iterrows():
+    st.warning(f"**{row['check']}**: not met. {row['explanation']}")
+
+table = mine[["check", "required_dollars", "actual_dollars", "actual_share", "met", "dollars_short_or_over"]]
+ui.table_view(
+    table,
+    key="alloc_checks",
+    column_config={
+        "check": st.column_config.TextColumn("Check", width="large"),
+        "required_dollars": st.column_config.NumberColumn("Required ($)", format="dollar"),
+        "actual_dollars": st.column_config.NumberColumn("Actual ($)", format="dollar"),
+        "actual_share": st.column_config.NumberColumn("Actual share", format="percent"),
+        "met": st.column_config.CheckboxColumn("Met"),
+        "dollars_short_or_over": st.column_config.NumberColumn("Short (−) or over (+) ($)", format="dollar"),
+    },
+)
+with st.expander("Each check in words (for reports)"):
+    st.markdown("\n".join(f"- **{r['check']}**: {r['explanation']}" for _, r in mine.iterrows()))
+
+st.subheader("Awards by allocation category")
+by_category = data.load(allocation_by_category, year)
+ui.chart(
+    charts.bar(
+        by_category,
+        "allocation_category",
+        "award_dollars",
+        title=f"Subgrant dollars by allocation category, award year {year}",
+        x_title="Allocation category",
+        y_title="Awarded (US$)",
+        value_format="$,.0f",
+        show_values=True,
+    ),
+    by_category,
+    key="alloc_category",
+    column_config={
+        "award_dollars": st.column_config.NumberColumn("Awarded ($)", format="dollar"),
+        "share": st.column_config.NumberColumn("Share", format="percent"),
+        "sa_dollars": st.column_config.NumberColumn("Sexual assault ($)", format="dollar"),
+        "match_required": st.column_config.NumberColumn("Match required ($)", format="dollar"),
+    },
+)
+
+st.subheader("Subgrants by STOP purpose area")
+areas = data.load(purpose_areas, year)
+areas = areas[areas["subgrants"] > 0] if not areas.empty else areas
+if areas.empty:
+    st.info(f"No subgrant of award year {year} lists a purpose area.")
+else:
+    shown = areas.assign(area=areas["purpose_area"].map(lambda a: f"{a}" if pd.notna(a) else "none"))
+    ui.chart(
+        charts.bar(
+            shown,
+            "area",
+            "subgrants",
+            title=f"Subgrants listing each purpose area, award year {year}",
+            x_title="Purpose area (34 U.S.C. 10441(b))",
+            y_title="Subgrants (count)",
+            hover="short_name",
+        ),
+        areas,
+        key="alloc_areas",
+        column_config={
+            "award_dollars": st.column_config.NumberColumn("Awarded ($)", format="dollar"),
+            "share_of_awards": st.column_config.NumberColumn("Share of awards", format="percent"),
+            "split_dollars": st.column_config.NumberColumn("Dollars split evenly across areas", format="dollar"),
+        },
+        caption="A subgrant listing several purpose areas counts in each; the last column splits its dollars evenly among them.",
+    )
+
+st.subheader("Reports for federal and state use")
+if not data.access().can_export:
+    st.info("The summary exports are for state and coalition staff.")
+    st.stop()
+st.caption(
+    "The same files as `stopdash export summary`, for the award year chosen above and the quarter in the sidebar. "
+    "Counts of people are suppressed below the configured threshold; grantee text is written so a spreadsheet never runs it."
+)
+
+
+@st.cache_data(show_spinner="Writing the file…", max_entries=8)
+def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str | None) -> bytes:
+    del version  # cache key only: a new ingest writes new files
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = {"xlsx": "summary.xlsx", "csv": "summary-csv", "html": "brief.html"}[fmt]
+        out = write_summary(Path(db), Path(tmp) / suffix, fmt, year, period)
+        if out.is_dir():
+            import shutil
+
+            return Path(shutil.make_archive(str(Path(tmp) / "summary-csv"), "zip", out)).read_bytes()
+        return out.read_bytes()
+
+
+version = data.data_version(data.db_path())
+row = st.container(horizontal=True)
+for fmt, label, name, mime in (
+    ("xlsx", "Summary workbook (Excel)", f"stop-summary-{year}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("csv", "Summary as CSV files (zip)", f"stop-summary-{year}-csv.zip", "application/zip"),
+    ("html", "Leadership brief (HTML)", f"stop-brief-{year}.html", "text/html"),
+):
+    if row.button(label, key=f"make_{fmt}", icon=":material/description:"):
+        st.session_state[f"_export_{fmt}"] = _export(str(data.db_path()), version, fmt, year, f.period)
+        data.audit_export(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}")
+    if st.session_state.get(f"_export_{fmt}"):
+        row.download_button(
+            f"Download {name}", st.session_state[f"_export_{fmt}"], file_name=name, mime=mime, key=f"dl_{fmt}", icon=":material/download:"
+        )

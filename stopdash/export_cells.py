@@ -1,0 +1,29 @@
+"""Keeping grantee text inert in spreadsheets (CSV/formula injection).
+
+Partner, funder and protocol names come from grantees' workbooks. A text that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or their
+full-width forms, which some Excel input modes read the same way) could run as a
+formula when a spreadsheet opens or re-enters it. Only ``str`` values are
+touched: a negative *number* stays a number.
+
+* xlsx: the cell keeps the exact text, typed as a string, with Excel's
+  "quote prefix" style, so Excel shows it as text and keeps it text on edit.
+* csv: the text is written with a leading apostrophe, the convention Excel and
+  LibreOffice understand as "this is text".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def is_formula_like(value: Any) -> bool:
+    """Whether *value* is text that a spreadsheet could take for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_safe(value: Any) -> Any:
+    """The value to write to a CSV cell: formula-like text gets a leading apostrophe; everything else is unchanged."""
+    return "'" + value if is_formula_like(value) else value
