@@ -16,8 +16,18 @@ from stopdash.demo_register import SHARES, plan_subgrants, quarter_list
 
 SMALL: dict[str, Any] = {"subgrants": 12, "quarters": 3}
 REGISTER_HEADER = [
-    "Subgrant ID", "Organization", "Community", "Allocation category", "Award year", "Award amount",
-    "Sexual assault amount", "Match required", "Start date", "End date", "Counties", "Tribal nations",
+    "Subgrant ID",
+    "Organization",
+    "Community",
+    "Allocation category",
+    "Award year",
+    "Award amount",
+    "Sexual assault amount",
+    "Match required",
+    "Start date",
+    "End date",
+    "Counties",
+    "Tribal nations",
     "Purpose areas",
 ]
 PROFILE_NAMES = {"profile", "grantee", "grantee info", "cover", "general information"}

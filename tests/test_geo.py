@@ -124,8 +124,7 @@ def test_hover_shows_name_and_formatted_value(values, names) -> None:
     assert "St. Louis" in trace.text
     assert "Reports: 1,234" in trace.text
     assert trace.hoverinfo == "text"
-    money = county_traces(county_map({"27137": 2500.5}, names, title="t", value_label="Funding",
-                                     value_format="$,.0f"))["27137"]
+    money = county_traces(county_map({"27137": 2500.5}, names, title="t", value_label="Funding", value_format="$,.0f"))["27137"]
     assert "Funding: $2,500" in money.text
 
 

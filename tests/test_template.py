@@ -44,9 +44,20 @@ PROFILE_LABELS = [
 ]
 # Labels the ingest refuses as victim-identifying (matched with word_key).
 IDENTIFYING_LABELS = {
-    "victim name", "client name", "survivor name", "name", "first name", "last name",
-    "date of birth", "dob", "birth date", "social security number", "ssn",
-    "home address", "street address", "address",
+    "victim name",
+    "client name",
+    "survivor name",
+    "name",
+    "first name",
+    "last name",
+    "date of birth",
+    "dob",
+    "birth date",
+    "social security number",
+    "ssn",
+    "home address",
+    "street address",
+    "address",
 }
 SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 
@@ -222,9 +233,7 @@ def test_no_victim_identifying_labels(wb) -> None:
 
 def test_instructions_state_confidentiality_and_forms(wb) -> None:
     """Instructions explain each sheet, the accepted forms, and the aggregate-only confidentiality rule."""
-    text = "\n".join(
-        str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value is not None
-    )
+    text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value is not None)
     assert "aggregate information only" in text.lower()
     assert "refused" in text
     for needle in ["2026-Q1", "Networking", "Collaboration", "4 - Writing the protocol", "Yes or No"]:
