@@ -27,8 +27,19 @@ from stopdash.demo_xlsx import COSMETIC, Raw, Style, save_reproducible
 
 TRAJECTORIES = (("maturing", 0.45), ("stalled", 0.30), ("strong", 0.15), ("declining", 0.10))
 # Mess kinds placed in a handful of files each (the cosmetic ones in demo_xlsx.COSMETIC are spread widely).
-SPECIAL = ("no_funding", "no_partners", "err_score", "err_amount", "err_discipline", "err_missing",
-           "pii_email", "pii_phone", "total_mismatch", "formula_total", "formula_text")
+SPECIAL = (
+    "no_funding",
+    "no_partners",
+    "err_score",
+    "err_amount",
+    "err_discipline",
+    "err_missing",
+    "pii_email",
+    "pii_phone",
+    "total_mismatch",
+    "formula_total",
+    "formula_text",
+)
 ERROR_KINDS = {"err_score", "err_amount", "err_discipline", "err_missing"}
 
 PARTNER_COLS = [("Partner", "text"), ("Discipline", "discipline"), ("MOU signed", "yesno"), ("Meetings attended", "int")]
@@ -94,8 +105,12 @@ def _plan_story(rng: random.Random, s: Subgrant, tr: str, quarters: list[tuple[i
     """Fix a subgrant's trajectory over time: maturity, protocols, survivor practices, partners, money."""
     act, g = s.active, Story(tr)
     first = q_start(*quarters[0])
-    g.base = {"maturing": rng.uniform(1.5, 2.1), "stalled": rng.uniform(2.2, 2.5),
-              "strong": rng.uniform(4.0, 4.5), "declining": rng.uniform(3.1, 3.6)}[tr]
+    g.base = {
+        "maturing": rng.uniform(1.5, 2.1),
+        "stalled": rng.uniform(2.2, 2.5),
+        "strong": rng.uniform(4.0, 4.5),
+        "declining": rng.uniform(3.1, 3.6),
+    }[tr]
     g.slope = rng.uniform(0.17, 0.23) if tr == "maturing" else 0.0
     spread = 0.45 if tr == "stalled" else 0.7
     g.offsets = [rng.uniform(-spread, spread) for _ in INDICATORS]
@@ -118,8 +133,11 @@ def _plan_story(rng: random.Random, s: Subgrant, tr: str, quarters: list[tuple[i
                     adopt = adopt or review
                 steps[t], adopted[t], reviewed[t] = st, adopt, review
         else:
-            st = {"stalled": rng.choice([2, 3, 3, 4]) if k == 0 else rng.randint(0, 1),
-                  "strong": rng.randint(6, 8), "declining": rng.choice([5, 6])}[tr]
+            st = {
+                "stalled": rng.choice([2, 3, 3, 4]) if k == 0 else rng.randint(0, 1),
+                "strong": rng.randint(6, 8),
+                "declining": rng.choice([5, 6]),
+            }[tr]
             adopt = first - dt.timedelta(days=rng.randint(380, 1000)) if st >= 5 else None
             review = adopt
             if tr == "strong" and rng.random() < 0.5:  # last review more than 12 months old: overdue
@@ -150,14 +168,14 @@ def _plan_story(rng: random.Random, s: Subgrant, tr: str, quarters: list[tuple[i
         missing = set(rng.sample(ESSENTIAL_DISCIPLINES, rng.randint(1, 3))) | {TRIBAL_DISCIPLINE}
         roster = [d for d in required if d not in missing] + rng.sample(extras, rng.randint(1, 3))
     else:
-        roster = required + rng.sample(extras, {"maturing": rng.randint(1, 4), "strong": rng.randint(2, 5),
-                                                "declining": rng.randint(1, 3)}[tr])
+        roster = required + rng.sample(
+            extras, {"maturing": rng.randint(1, 4), "strong": rng.randint(2, 5), "declining": rng.randint(1, 3)}[tr]
+        )
         if tr == "maturing" and len(act) > 1:
             joins[rng.choice(ESSENTIAL_DISCIPLINES[1:])] = rng.randint(act[0] + 1, act[-1])
         if g.drop is not None:
             leaves[rng.choice(["Law enforcement", "Health care (incl. SANE)"])] = g.drop
-    g.partners = [(f"{s.place} {N.PARTNER_KINDS[d]} (demo)", d, joins.get(d, -1), leaves.get(d, 99))
-                  for d in roster[:12]]
+    g.partners = [(f"{s.place} {N.PARTNER_KINDS[d]} (demo)", d, joins.get(d, -1), leaves.get(d, 99)) for d in roster[:12]]
 
     def fund(typ: str, form: str, lo: int, hi: int, growth: float, match: bool, start: int, stop: int = 99) -> Fund:
         name = rng.choice(N.FUNDERS[typ]).format(place=s.place)
@@ -166,17 +184,20 @@ def _plan_story(rng: random.Random, s: Subgrant, tr: str, quarters: list[tuple[i
     g.funds = [fund("Local government", "In-kind", 2000, 8000, 0.0, True, -1)]
     if tr == "maturing":  # private money arrives and grows
         g.funds.append(fund("Private foundation", "Cash", 1500, 5000, 0.2, False, act[0] + rng.randint(0, 2)))
-        g.funds.append(fund(rng.choice(["Corporate", "Individual donors"]), "Cash", 500, 2000, 0.15, False,
-                            act[0] + rng.randint(2, 5)))
+        g.funds.append(fund(rng.choice(["Corporate", "Individual donors"]), "Cash", 500, 2000, 0.15, False, act[0] + rng.randint(2, 5)))
     elif tr == "stalled" and rng.random() < 0.5:
         g.funds.append(fund("State government", "Cash", 2000, 6000, 0.0, False, -1))
     elif tr == "strong":
-        g.funds += [fund("Private foundation", "Cash", 8000, 20000, 0.02, False, -1),
-                    fund("Corporate", "Cash", 2000, 8000, 0.0, False, -1),
-                    fund("Individual donors", "Cash", 500, 3000, 0.05, True, -1)]
+        g.funds += [
+            fund("Private foundation", "Cash", 8000, 20000, 0.02, False, -1),
+            fund("Corporate", "Cash", 2000, 8000, 0.0, False, -1),
+            fund("Individual donors", "Cash", 500, 3000, 0.05, True, -1),
+        ]
     elif tr == "declining":
-        g.funds += [fund("Private foundation", "Cash", 5000, 12000, 0.0, False, -1, (g.drop or 99) - 1),
-                    fund("Civic or faith-based", "In-kind", 1000, 3000, 0.0, True, -1)]
+        g.funds += [
+            fund("Private foundation", "Cash", 5000, 12000, 0.0, False, -1, (g.drop or 99) - 1),
+            fund("Civic or faith-based", "In-kind", 1000, 3000, 0.0, True, -1),
+        ]
     g.services = s.category in ("Victim services", "Culturally specific victim services") or rng.random() < 0.3
     return g
 
@@ -192,8 +213,9 @@ def _practice_status(g: Story, code: str, t: int) -> str:
     return "Not in place"
 
 
-def _report(s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.Random, style: Style,
-            sid: str | None = None, revision: bool = False) -> Workbook:
+def _report(
+    s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.Random, style: Style, sid: str | None = None, revision: bool = False
+) -> Workbook:
     """One quarterly workbook for subgrant ``s`` at story quarter ``t``, stated as ``period``."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -207,20 +229,29 @@ def _report(s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.
         scores.append(1 if g.traj == "stalled" and i == 6 else min(5, max(1, v)))  # stalled: no survivor voice
     statuses = {c: _practice_status(g, c, t) for c in PRACTICES}
     in_place = sum(v == "In place" for v in statuses.values())
-    meetings = {"maturing": rng.randint(2, 4), "stalled": rng.randint(0, 2), "strong": rng.randint(3, 6),
-                "declining": 1 if dropped else 3}[g.traj]
+    meetings = {"maturing": rng.randint(2, 4), "stalled": rng.randint(0, 2), "strong": rng.randint(3, 6), "declining": 1 if dropped else 3}[
+        g.traj
+    ]
     submitted = qe + dt.timedelta(days=rng.randint(5, 40) + 14 * revision)
     if not style.has("no_profile"):
-        style.profile(wb, [("Subgrant ID", "text", sid or s.sid), *style.period(y, q),
-                           ("Prepared by", "text", f"Demo Preparer {s.n}"),
-                           ("Email", "text", f"preparer{s.n}@example.org"), ("Date submitted", "date", submitted),
-                           ("Collaborative meetings held", "int", meetings + revision),
-                           ("Survivors engaged", "int", in_place * rng.randint(1, 3))])
+        style.profile(
+            wb,
+            [
+                ("Subgrant ID", "text", sid or s.sid),
+                *style.period(y, q),
+                ("Prepared by", "text", f"Demo Preparer {s.n}"),
+                ("Email", "text", f"preparer{s.n}@example.org"),
+                ("Date submitted", "date", submitted),
+                ("Collaborative meetings held", "int", meetings + revision),
+                ("Survivors engaged", "int", in_place * rng.randint(1, 3)),
+            ],
+        )
     if not style.has("no_partners"):
         rows: list[list[object]] = [
-            [name, d, g.traj == "strong" or (g.protocols[0].steps[t] >= 5 and rng.random() < 0.85),
-             rng.randint(0, max(meetings, 1))]
-            for name, d, joins, leaves in g.partners if joins <= t < leaves]
+            [name, d, g.traj == "strong" or (g.protocols[0].steps[t] >= 5 and rng.random() < 0.85), rng.randint(0, max(meetings, 1))]
+            for name, d, joins, leaves in g.partners
+            if joins <= t < leaves
+        ]
         if style.has("err_discipline"):
             rows.append(["Celestial Guidance Circle (demo)", Raw("Astrology"), False, 1])
         style.table(wb, "Partners", PARTNER_COLS, rows)
@@ -241,16 +272,22 @@ def _report(s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.
     style.table(wb, "Protocols", PROTOCOL_COLS, rows)
     style.table(wb, "Survivor engagement", PRACTICE_COLS, [[c, v] for c, v in statuses.items()])
     if not style.has("no_funding"):
-        rows = [[f.source, f.type, f.form, round(f.base * (1 + f.growth * (t - max(f.start, 0))) / 50) * 50,
-                 f.match] for f in g.funds if f.start <= t <= f.stop]
+        rows = [
+            [f.source, f.type, f.form, round(f.base * (1 + f.growth * (t - max(f.start, 0))) / 50) * 50, f.match]
+            for f in g.funds
+            if f.start <= t <= f.stop
+        ]
         total = sum(r[3] for r in rows)  # type: ignore[misc]
         if style.has("err_amount"):
             rows.append(["Refund to funder (demo)", "Other", "Cash", Raw(-1500), False])
-        style.table(wb, "Funding", FUNDING_COLS, rows, total=total + 1000 * style.has("total_mismatch"),
-                    total_formula=style.has("formula_total"))
+        style.table(
+            wb, "Funding", FUNDING_COLS, rows, total=total + 1000 * style.has("total_mismatch"), total_formula=style.has("formula_total")
+        )
     if rng.random() < {"stalled": 0.6, "maturing": 0.3, "strong": 0.1, "declining": 0.7 if dropped else 0.2}[g.traj]:
-        rows = [[topic, qs + dt.timedelta(days=rng.randint(0, 80)), rng.choice(["Open", "In progress", "Resolved"])]
-                for topic in rng.sample(N.TA_TOPICS, rng.randint(1, 2))]
+        rows = [
+            [topic, qs + dt.timedelta(days=rng.randint(0, 80)), rng.choice(["Open", "In progress", "Resolved"])]
+            for topic in rng.sample(N.TA_TOPICS, rng.randint(1, 2))
+        ]
         style.table(wb, "TA requests", TA_COLS, rows)
     if (g.services and rng.random() < 0.8) or style.has("victim_names"):
         scale = 3 if g.traj == "stalled" else 12
@@ -258,15 +295,19 @@ def _report(s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.
         cols = SERVICE_COLS
         if style.has("victim_names"):  # victim-identifying: the whole file must be refused
             cols = [*SERVICE_COLS, ("Victim name", "text")]
-            for r, name in zip(rows, ["Jane Doe (fictional)", "Mary Roe (fictional)", "Jane Roe (fictional)",
-                                      "Ann Doe (fictional)", "Sue Roe (fictional)"], strict=True):
+            for r, name in zip(
+                rows,
+                ["Jane Doe (fictional)", "Mary Roe (fictional)", "Jane Roe (fictional)", "Ann Doe (fictional)", "Sue Roe (fictional)"],
+                strict=True,
+            ):
                 r.append(name)
         style.table(wb, "Services", cols, rows)
     return wb
 
 
-def write_portfolio(out_dir: Path, *, seed: int = 2026, subgrants: int = 90, quarters: int = 8,
-                    first_quarter: str = "2025-Q1", messy: bool = True) -> Portfolio:
+def write_portfolio(
+    out_dir: Path, *, seed: int = 2026, subgrants: int = 90, quarters: int = 8, first_quarter: str = "2025-Q1", messy: bool = True
+) -> Portfolio:
     """Write the register, the quarterly reports and the bad files under ``out_dir``; same args, same bytes."""
     rng = random.Random(seed)
     out_dir = Path(out_dir)
@@ -282,14 +323,12 @@ def write_portfolio(out_dir: Path, *, seed: int = 2026, subgrants: int = 90, qua
 
     # Reports expected but not sent: a few subgrants skip the latest quarter or two, plus ~4.5% at random.
     missing: set[tuple[str, int]] = set()
-    late = [s for s in subs
-            if story[s.sid].traj != "declining" and len(s.active) >= 3 and s.active[-1] == quarters - 1]
+    late = [s for s in subs if story[s.sid].traj != "declining" and len(s.active) >= 3 and s.active[-1] == quarters - 1]
     for s in rng.sample(late, min(len(late), max(1, round(subgrants * 0.045)))):
-        missing |= {(s.sid, t) for t in s.active[-rng.randint(1, 2):]}
+        missing |= {(s.sid, t) for t in s.active[-rng.randint(1, 2) :]}
     for s in subs:
         missing |= {(s.sid, t) for t in s.active if story[s.sid].traj != "declining" and rng.random() < 0.045}
-    due = [(s, t) for t in range(quarters) for s in sorted(subs, key=lambda s: s.sid)
-           if t in s.active and (s.sid, t) not in missing]
+    due = [(s, t) for t in range(quarters) for s in sorted(subs, key=lambda s: s.sid) if t in s.active and (s.sid, t) not in missing]
 
     # Which files are messy, and how: cosmetic kinds widely, special kinds in a few files each.
     kinds: dict[int, set[str]] = {}
@@ -320,8 +359,9 @@ def write_portfolio(out_dir: Path, *, seed: int = 2026, subgrants: int = 90, qua
             pf.mess[path] = tuple(sorted(ks | ({"superseded"} if i == resub else set())))
         if i == resub:  # ...and the grantee sent a corrected workbook for the same quarter
             revised = path.with_name(f"{s.sid}-revised.xlsx")
-            wb = _report(s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed)),
-                         revision=True)  # same content stream: only the error is gone
+            wb = _report(
+                s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed)), revision=True
+            )  # same content stream: only the error is gone
             save_reproducible(wb, revised)
             pf.mess[revised] = ("revision",)
     if revised is not None:  # after every first version, so it supersedes
@@ -330,8 +370,9 @@ def write_portfolio(out_dir: Path, *, seed: int = 2026, subgrants: int = 90, qua
     return pf
 
 
-def _write_bad_files(rng: random.Random, bad: Path, subs: list[Subgrant], story: dict[str, Story],
-                     qlist: list[tuple[int, int]], pf: Portfolio) -> None:
+def _write_bad_files(
+    rng: random.Random, bad: Path, subs: list[Subgrant], story: dict[str, Story], qlist: list[tuple[int, int]], pf: Portfolio
+) -> None:
     """Files the ingest must refuse whole, one per file-level rule in report-workbook.md."""
     bad.mkdir(parents=True, exist_ok=True)
     s = subs[0]
@@ -347,10 +388,12 @@ def _write_bad_files(rng: random.Random, bad: Path, subs: list[Subgrant], story:
     pf.bad_files.append(csv_path)
     pf.mess[csv_path] = ("not_xlsx",)
     for name, kind in (("no-profile.xlsx", "no_profile"), ("victim-identifying.xlsx", "victim_names")):
-        write(name, _report(s, story[s.sid], t, qlist[t], random.Random(rng.getrandbits(64)),
-                            Style(random.Random(0), {kind})), kind)
-    write("unknown-subgrant.xlsx", _report(s, story[s.sid], t, qlist[t], random.Random(rng.getrandbits(64)),
-                                           Style(random.Random(0)), sid="MN-STOP-1999-999"), "unknown_subgrant")
+        write(name, _report(s, story[s.sid], t, qlist[t], random.Random(rng.getrandbits(64)), Style(random.Random(0), {kind})), kind)
+    write(
+        "unknown-subgrant.xlsx",
+        _report(s, story[s.sid], t, qlist[t], random.Random(rng.getrandbits(64)), Style(random.Random(0)), sid="MN-STOP-1999-999"),
+        "unknown_subgrant",
+    )
     # A quarter before the subgrant starts (or before the whole demo, if every subgrant starts at once).
     late = next((x for x in subs if x.active and x.active[0] > 0), None)
     if late is not None:
@@ -358,7 +401,6 @@ def _write_bad_files(rng: random.Random, bad: Path, subs: list[Subgrant], story:
     else:
         y, q = qlist[0]
         owner, period = s, (y - 1, 4) if q == 1 else (y, q - 1)
-    wb = _report(owner, story[owner.sid], owner.active[0], period, random.Random(rng.getrandbits(64)),
-                 Style(random.Random(0)))
+    wb = _report(owner, story[owner.sid], owner.active[0], period, random.Random(rng.getrandbits(64)), Style(random.Random(0)))
     write("quarter-outside-award.xlsx", wb, "quarter_outside_dates")
     pf.reports += pf.bad_files

@@ -23,8 +23,18 @@ PLACE_WORDS: dict[str, list[str]] = {
     "South Central": ["River Valley", "Blue Earth Bend", "Cornfield Crossing", "Lakes and Prairies", "Big Woods South"],
     "Southeast": ["Bluff Country", "Driftless Hills", "Zumbro Valley", "Root River", "Cannon Valley"],
     "Metro": [
-        "Twin Rivers", "Metro North", "Lakeside", "Riverfront", "Capitol Hill", "Three Lakes",
-        "Skyway", "Northstar Metro", "Southshore", "Eastside", "Westbank", "Uptown Bridges",
+        "Twin Rivers",
+        "Metro North",
+        "Lakeside",
+        "Riverfront",
+        "Capitol Hill",
+        "Three Lakes",
+        "Skyway",
+        "Northstar Metro",
+        "Southshore",
+        "Eastside",
+        "Westbank",
+        "Uptown Bridges",
     ],
 }
 
@@ -45,7 +55,9 @@ ORG_KINDS: dict[str, list[str]] = {
     "Courts": ["District Court Administration", "Treatment Court Program", "Judicial District Office"],
     "Victim services": ["Advocacy Center", "Sexual Assault Program", "Crisis Center", "Family Violence Program", "Safe Haven Shelter"],
     "Culturally specific victim services": [
-        "Cultural Healing Circle", "Immigrant Women's Advocacy Network", "Community Wellness Collective",
+        "Cultural Healing Circle",
+        "Immigrant Women's Advocacy Network",
+        "Community Wellness Collective",
         "Language Access Advocacy Project",
     ],
     "Discretionary": ["Regional Health Partnership", "Youth Services Bureau", "Family Justice Center", "Community Action Council"],

@@ -23,8 +23,14 @@ from stopdash.demo_xlsx import save_reproducible
 STATE_DIR = Path(__file__).resolve().parents[1] / "data" / "states" / "MN"
 
 # Target shares of each award year's dollars (statute floors: LE 25, prosecution 25, courts 5, VS 30).
-SHARES = {"Law enforcement": 0.27, "Prosecution": 0.26, "Courts": 0.06, "Victim services": 0.25,
-          "Culturally specific victim services": 0.08, "Discretionary": 0.08}
+SHARES = {
+    "Law enforcement": 0.27,
+    "Prosecution": 0.26,
+    "Courts": 0.06,
+    "Victim services": 0.25,
+    "Culturally specific victim services": 0.08,
+    "Discretionary": 0.08,
+}
 # The first award year misses the 5% courts floor on purpose, so the dashboard has a finding to show.
 SHORT_SHARES = {**SHARES, "Courts": 0.046, "Discretionary": 0.094}
 MATCHED = {"Law enforcement", "Prosecution", "Courts", "Discretionary"}  # victim services need no match
@@ -154,8 +160,7 @@ def plan_subgrants(rng: random.Random, n: int, quarters: list[tuple[int, int]]) 
         used.add(community)
         seq[y] += 1
         org = f"{rng.choice(N.PLACE_WORDS[region])} {rng.choice(N.ORG_KINDS[cat])} (demo)"
-        subs.append(Subgrant(f"MN-STOP-{y}-{seq[y]:03d}", org, community, cat, y, amount, region, place, cs,
-                             nations, i + 1))
+        subs.append(Subgrant(f"MN-STOP-{y}-{seq[y]:03d}", org, community, cat, y, amount, region, place, cs, nations, i + 1))
     _share_communities(rng, subs)
     first, last = q_start(*quarters[0]), q_end(*quarters[-1])
     nq = len(quarters)
@@ -211,14 +216,41 @@ def write_register(rng: random.Random, subs: list[Subgrant], path: Path, messy: 
     ws.title = "Subgrants"
     ws["A1"] = "STOP subgrants — FICTIONAL DEMO DATA"
     ws.append([])
-    ws.append(["Subgrant ID", "Organization", "Community", "Allocation category", "Award year", "Award amount",
-               "Sexual assault amount", "Match required", "Start date", "End date", "Counties", "Tribal nations",
-               "Purpose areas"])
+    ws.append(
+        [
+            "Subgrant ID",
+            "Organization",
+            "Community",
+            "Allocation category",
+            "Award year",
+            "Award amount",
+            "Sexual assault amount",
+            "Match required",
+            "Start date",
+            "End date",
+            "Counties",
+            "Tribal nations",
+            "Purpose areas",
+        ]
+    )
     for s in sorted(subs, key=lambda s: s.sid):
-        ws.append([s.sid, s.org, s.community, s.category, s.year, s.amount, s.sa,
-                   s.amount // 4 if s.category in MATCHED else 0, s.start, s.end,
-                   _county_text(rng, s.counties, fips, messy), "; ".join(s.tribes),
-                   ";".join(str(p) for p in s.purposes)])
+        ws.append(
+            [
+                s.sid,
+                s.org,
+                s.community,
+                s.category,
+                s.year,
+                s.amount,
+                s.sa,
+                s.amount // 4 if s.category in MATCHED else 0,
+                s.start,
+                s.end,
+                _county_text(rng, s.counties, fips, messy),
+                "; ".join(s.tribes),
+                ";".join(str(p) for p in s.purposes),
+            ]
+        )
     for col, width in zip("ABCDEFGHIJKLM", (18, 48, 60, 32, 11, 14, 14, 14, 12, 12, 36, 44, 14), strict=True):
         ws.column_dimensions[col].width = width
     save_reproducible(wb, path)

@@ -35,24 +35,46 @@ NBSP = "\u00a0"
 
 # Cosmetic mess kinds: each is a tolerated variation, so a file that has them must still load cleanly.
 COSMETIC = (
-    "sheet_names", "header_offset", "columns", "money_text", "yesno", "dates", "period",
-    "scores", "steps", "disciplines", "names", "status", "blank_rows", "nbsp",
+    "sheet_names",
+    "header_offset",
+    "columns",
+    "money_text",
+    "yesno",
+    "dates",
+    "period",
+    "scores",
+    "steps",
+    "disciplines",
+    "names",
+    "status",
+    "blank_rows",
+    "nbsp",
 )
 
 
 class _FixedTimeZip(zipfile.ZipFile):
     """A ZipFile that stamps every entry with one fixed date, so equal content gives equal bytes."""
 
-    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: SizedBuffer | str,
-                 compress_type: int | None = None, compresslevel: int | None = None) -> None:
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: SizedBuffer | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
             zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME.timetuple()[:6])
             zinfo_or_arcname.compress_type = zipfile.ZIP_DEFLATED
             zinfo_or_arcname.external_attr = 0o600 << 16
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
-    def write(self, filename: str | os.PathLike[str], arcname: str | os.PathLike[str] | None = None,
-              compress_type: int | None = None, compresslevel: int | None = None) -> None:
+    def write(
+        self,
+        filename: str | os.PathLike[str],
+        arcname: str | os.PathLike[str] | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
         # openpyxl streams each worksheet through a temp file; its mtime must not reach the zip.
         self.writestr(str(arcname or Path(filename).name), Path(filename).read_bytes())
 
@@ -140,9 +162,16 @@ class Style:
         if v is None or isinstance(v, Raw):
             return None if v is None else v.value
         fn = {
-            "money": self.money, "yesno": self.yesno, "date": self.date, "score": self.score,
-            "step": self.step, "discipline": self.discipline, "indicator": self.indicator,
-            "practice": self.practice, "status": self.status, "text": self.text,
+            "money": self.money,
+            "yesno": self.yesno,
+            "date": self.date,
+            "score": self.score,
+            "step": self.step,
+            "discipline": self.discipline,
+            "indicator": self.indicator,
+            "practice": self.practice,
+            "status": self.status,
+            "text": self.text,
         }.get(kind)
         return fn(v) if fn else v  # type: ignore[operator]
 
@@ -158,8 +187,16 @@ class Style:
             return self.rng.choice(syn)
         return canonical
 
-    def table(self, wb: Workbook, sheet: str, cols: list[tuple[str, str]], rows: list[list[object]],
-              *, total: object = None, total_formula: bool = False) -> None:
+    def table(
+        self,
+        wb: Workbook,
+        sheet: str,
+        cols: list[tuple[str, str]],
+        rows: list[list[object]],
+        *,
+        total: object = None,
+        total_formula: bool = False,
+    ) -> None:
         """Write one table sheet; ``total`` adds a "Total" row under the Amount column."""
         ws = wb.create_sheet(self.sheet_title(sheet))
         order = list(range(len(cols)))
@@ -234,4 +271,3 @@ class Style:
             return [("Period start", "date", start), ("Period end", "date", end)]
         text = form.replace("2026", str(year)).replace("Q1", f"Q{q}")
         return [("Reporting period", "text", text)]
-

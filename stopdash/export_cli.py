@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest.audit import log, os_user
 from stopdash.export import FORMATS, gather_summary, write_gathered
 from stopdash.export_db import ExportError
 
@@ -59,6 +60,7 @@ def cmd_export_summary(args: argparse.Namespace) -> int:
     quarter = f"as of {summary.period}" if summary.period else "no progress reports yet"
     what = {"xlsx": f"workbook ({len(summary.sheets)} sheets", "csv": f"CSV files ({len(summary.sheets)} files", "html": "brief ("}[fmt]
     print(f"Wrote the summary {what}{'' if fmt == 'html' else ', '}{scope}, {quarter}) to {path}.")
+    log(args.db, os_user(), "export", f"summary {fmt}", detail=f"{scope}, {quarter}, to {path.name}", result="written")
     return 0
 
 

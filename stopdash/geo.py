@@ -38,11 +38,11 @@ def _shapefile_base() -> str:
 
 def _signed_area(ring: Ring) -> float:
     """Shoelace area; negative for clockwise rings (shapefile outer rings are clockwise)."""
-    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
 
 
 def _split_rings(points: list[Point], parts: list[int]) -> list[Ring]:
-    bounds = list(parts) + [len(points)]
+    bounds = [*parts, len(points)]
     return [[(float(x), float(y)) for x, y in points[a:b]] for a, b in itertools.pairwise(bounds)]
 
 
@@ -77,7 +77,7 @@ def _douglas_peucker(points: Ring, tol: float) -> Ring:
             keep[index] = True
             stack.append((first, index))
             stack.append((index, last))
-    return [p for p, k in zip(points, keep) if k]
+    return [p for p, k in zip(points, keep, strict=True) if k]
 
 
 def _simplify_ring(ring: Ring, tol: float) -> Ring:
@@ -121,9 +121,9 @@ def _load_state(state_fips: str, tol: float) -> tuple[dict[str, tuple[tuple[Poin
             # Largest ring first; islands smaller than the tolerance box are dropped.
             simplified.sort(key=lambda r: -abs(_signed_area(r)))
             kept = [simplified[0]] + [
-                r for r in simplified[1:]
-                if (max(x for x, _ in r) - min(x for x, _ in r)) > tol
-                or (max(y for _, y in r) - min(y for _, y in r)) > tol
+                r
+                for r in simplified[1:]
+                if (max(x for x, _ in r) - min(x for x, _ in r)) > tol or (max(y for _, y in r) - min(y for _, y in r)) > tol
             ]
             shapes[geoid] = tuple(tuple(r) for r in kept)
     return shapes, names
@@ -293,8 +293,20 @@ def county_map(
         xaxis={"visible": False, "showgrid": False, "zeroline": False},
         yaxis={"visible": False, "showgrid": False, "zeroline": False, "scaleanchor": "x", "scaleratio": 1},
         annotations=[
-            {"text": note, "x": 0, "y": 0, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "top",
-                 "yshift": -4, "showarrow": False, "font": {"size": 11, "color": "#595959"}}
-        ] if note else [],
+            {
+                "text": note,
+                "x": 0,
+                "y": 0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "top",
+                "yshift": -4,
+                "showarrow": False,
+                "font": {"size": 11, "color": "#595959"},
+            }
+        ]
+        if note
+        else [],
     )
     return fig

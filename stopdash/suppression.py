@@ -318,7 +318,28 @@ def protect_table(body: Sequence[Sequence[int | None]], threshold: int, *, row_t
     )
 
 
+# Above this many cells a column takes the simple rule below: the exact search grows too fast
+# (a national roll-up of 2,500 subgrants would take hours) and the simple rule is safe.
+LARGE_COLUMN = 60
+
+
 def protect_column(values: Sequence[int | None], threshold: int, *, total: bool = True) -> tuple[list[Shown], Shown | None]:
-    """A column of counts of people and (if asked) its total, suppressed like :func:`protect_table`."""
+    """A column of counts of people and (if asked) its total, suppressed like :func:`protect_table`.
+
+    A long column with any small count hides its total as well: with no total shown, no
+    equation ties the hidden counts to anything, so none can be recomputed.
+    """
+    if len(values) > LARGE_COLUMN:
+        _check(threshold)
+        if any(v is not None and v < 0 for v in values):
+            raise ValueError("A count of people cannot be negative.")
+        cells: list[Shown] = [None if v is None else small_range(threshold) if 1 <= v <= threshold else int(v) for v in values]
+        if not total:
+            return cells, None
+        known = [int(v) for v in values if v is not None]
+        if not known:
+            return cells, None
+        # Without a small cell the total is 0 or above the threshold (a sum of zeros and large counts).
+        return cells, COMPLEMENTARY if any(1 <= v <= threshold for v in known) else sum(known)
     table = protect_table([[v] for v in values], threshold, row_totals=False, col_totals=total)
     return [r[0] for r in table.body], (table.col_totals[0] if table.col_totals else None)

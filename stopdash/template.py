@@ -128,9 +128,7 @@ class _Lists:
         return self.columns[key]
 
 
-def _list_validation(
-    ws: Worksheet, lists: _Lists, col: str, title: str, values: list[str], prompt: str
-) -> DataValidation:
+def _list_validation(ws: Worksheet, lists: _Lists, col: str, title: str, values: list[str], prompt: str) -> DataValidation:
     dv = DataValidation(
         type="list",
         formula1=lists.formula(title, values),
@@ -232,8 +230,15 @@ def _write_instructions(ws: Worksheet) -> None:
     ws.column_dimensions["B"].width = 100
     row = 1
 
-    def put(label: str | None, text: str, *, bold: bool = False, fill: PatternFill | None = None,
-            size: int | None = None, color: str | None = None) -> None:
+    def put(
+        label: str | None,
+        text: str,
+        *,
+        bold: bool = False,
+        fill: PatternFill | None = None,
+        size: int | None = None,
+        color: str | None = None,
+    ) -> None:
         nonlocal row
         if label is not None:
             a = ws.cell(row=row, column=1, value=label)
@@ -254,56 +259,73 @@ def _write_instructions(ws: Worksheet) -> None:
     ws.row_dimensions[row].height = 24
     row += 2
 
-    put("About this workbook",
+    put(
+        "About this workbook",
         "This workbook is your collaborative's quarterly progress report to the state STOP "
         "administrator. Fill in one workbook per subgrant per calendar quarter and send it to your "
         "grant manager. Only the Profile sheet is required; fill in every other sheet that applies "
         "to your work this quarter, and complete the rows already listed on Maturity and Survivor "
         "engagement (a listed code left without a score or status is reported back as an error). "
         "Keep the sheet names and the column headings as they are, add rows below the headings as "
-        "needed, and pick values from the dropdown lists wherever a cell offers one.")
+        "needed, and pick values from the dropdown lists wherever a cell offers one.",
+    )
     row += 1
     put("Confidentiality", _CONFIDENTIALITY, bold=True, fill=_WARN_FILL, color="9C0006")
     row += 1
 
     ws.cell(row=row, column=1, value="What to fill in, sheet by sheet").font = Font(bold=True, size=13)
     row += 1
-    put("Profile",
+    put(
+        "Profile",
         "Type each value in column B, next to its label. Subgrant ID: as on your award (required). "
         "Reporting period: the calendar quarter the report covers, written like 2026-Q1 (required). "
         "Prepared by and Email: the staff contact for this report. Date submitted: a date such as "
         "2026-04-15. Collaborative meetings held: how many meetings of the whole collaborative took "
         "place this quarter (a whole number). Survivors engaged: how many survivors took part in the "
-        "collaborative's work this quarter, as one total count (a whole number, no list of people).")
-    put("Partners",
+        "collaborative's work this quarter, as one total count (a whole number, no list of people).",
+    )
+    put(
+        "Partners",
         "One row per agency or organization at the table. Partner: the agency's name. Discipline: "
         "choose from the list. MOU signed: Yes or No. Meetings attended: how many collaborative "
-        "meetings the agency attended this quarter (a whole number).")
-    put("Maturity",
+        "meetings the agency attended this quarter (a whole number).",
+    )
+    put(
+        "Maturity",
         "The ten indicators C1 to C10 are already listed (see their meaning below). Score each one "
         "from 1 to 5 (levels below). Notes: optional, a short reason for the score; no identifying "
-        "details about anyone served.")
-    put("Protocols",
+        "details about anyone served.",
+    )
+    put(
+        "Protocols",
         "One row per protocol. Protocol: its name. Focus: choose from the list. Step: where the "
-        "protocol stands in the 8-step cycle, chosen from the list (for example \"4 - Writing the "
-        "protocol\"; steps below). Adopted on: the date it was formally adopted, if it has been "
+        'protocol stands in the 8-step cycle, chosen from the list (for example "4 - Writing the '
+        'protocol"; steps below). Adopted on: the date it was formally adopted, if it has been '
         "(step 5). Last reviewed: the date of its latest review; adopted protocols are expected to "
-        "be reviewed at least every 12 months.")
-    put("Survivor engagement",
-        "The eight practices S1 to S8 are already listed (see their meaning below). Status: In place, "
-        "Planned or Not in place.")
-    put("Funding",
+        "be reviewed at least every 12 months.",
+    )
+    put(
+        "Survivor engagement",
+        "The eight practices S1 to S8 are already listed (see their meaning below). Status: In place, Planned or Not in place.",
+    )
+    put(
+        "Funding",
         "One row per resource leveraged beyond STOP this quarter. Source: the funder. Type: choose "
         f"from the list (the first four, {', '.join(PRIVATE_FUNDING_TYPES)}, count as private "
         "funding). Form: Cash or In-kind (empty means Cash). Amount: dollars, in-kind at its fair "
-        "value. Counts toward match: Yes or No (empty means No). No total row is needed.")
-    put("TA requests",
+        "value. Counts toward match: Yes or No (empty means No). No total row is needed.",
+    )
+    put(
+        "TA requests",
         "Optional. One row per technical-assistance request. Topic: what you need help with. "
-        "Requested on: a date. Status: Open, In progress or Resolved.")
-    put("Services",
+        "Requested on: a date. Status: Open, In progress or Resolved.",
+    )
+    put(
+        "Services",
         "Optional, aggregate counts only. For each type of victimization already listed, how many "
         "people sought services this quarter and were served, partially served or not served (whole "
-        "numbers). Never list individuals.")
+        "numbers). Never list individuals.",
+    )
     row += 1
 
     ws.cell(row=row, column=1, value="Accepted values").font = Font(bold=True, size=13)
@@ -373,20 +395,32 @@ def _build() -> Workbook:
     ws = _table_sheet(wb, "Partners", {"Partner": text_w, "Discipline": max(map(len, DISCIPLINES)) + 4})
     _list_validation(ws, lists, "B", "Discipline", DISCIPLINES, "Choose the partner's discipline from the list.")
     _list_validation(ws, lists, "C", "MOU signed", YES_NO, "Has the partner signed an MOU? Yes or No.")
-    _number_validation(ws, f"D{FIRST_ROW}:D{LAST_ROW}", "whole", "Meetings attended",
-                       "Collaborative meetings this partner attended this quarter (whole number).")
+    _number_validation(
+        ws,
+        f"D{FIRST_ROW}:D{LAST_ROW}",
+        "whole",
+        "Meetings attended",
+        "Collaborative meetings this partner attended this quarter (whole number).",
+    )
 
     # Maturity
     ws = _table_sheet(wb, "Maturity", {"Indicator": 12, "Score": 10, "Notes": 60})
     _prefill_codes(ws, INDICATORS)
     _list_validation(ws, lists, "A", "Indicator", list(INDICATORS), "An indicator code, C1 to C10.")
-    _list_validation(ws, lists, "B", "Score", SCORES,
-                     " · ".join(f"{n} {name}" for n, name in enumerate(LEVELS, start=1)))
+    _list_validation(ws, lists, "B", "Score", SCORES, " · ".join(f"{n} {name}" for n, name in enumerate(LEVELS, start=1)))
 
     # Protocols
-    ws = _table_sheet(wb, "Protocols", {"Protocol": text_w, "Focus": max(map(len, FOCUSES)) + 4,
-                                        "Step": max(map(len, STEP_CHOICES)) + 4,
-                                        "Adopted on": 14, "Last reviewed": 14})
+    ws = _table_sheet(
+        wb,
+        "Protocols",
+        {
+            "Protocol": text_w,
+            "Focus": max(map(len, FOCUSES)) + 4,
+            "Step": max(map(len, STEP_CHOICES)) + 4,
+            "Adopted on": 14,
+            "Last reviewed": 14,
+        },
+    )
     _list_validation(ws, lists, "B", "Focus", FOCUSES, "Choose the protocol's focus from the list.")
     _list_validation(ws, lists, "C", "Step", STEP_CHOICES, "Where the protocol stands in the 8-step cycle.")
     for col, label in (("D", "Adopted on"), ("E", "Last reviewed")):
@@ -400,13 +434,13 @@ def _build() -> Workbook:
     _list_validation(ws, lists, "B", "Practice status", PRACTICE_STATUSES, "In place, Planned or Not in place.")
 
     # Funding
-    ws = _table_sheet(wb, "Funding", {"Source": text_w, "Type": max(map(len, FUNDING_TYPES)) + 4,
-                                      "Form": 10, "Amount": 16, "Counts toward match": 22})
+    ws = _table_sheet(
+        wb, "Funding", {"Source": text_w, "Type": max(map(len, FUNDING_TYPES)) + 4, "Form": 10, "Amount": 16, "Counts toward match": 22}
+    )
     _list_validation(ws, lists, "B", "Funding type", FUNDING_TYPES, "Choose the type of source from the list.")
     _list_validation(ws, lists, "C", "Form", FUNDING_FORMS, "Cash or In-kind (empty means Cash).")
     _format_column(ws, "D", _MONEY_FORMAT)
-    _number_validation(ws, f"D{FIRST_ROW}:D{LAST_ROW}", "decimal", "Amount",
-                       "Dollars, 0 or more (in-kind at its fair value).")
+    _number_validation(ws, f"D{FIRST_ROW}:D{LAST_ROW}", "decimal", "Amount", "Dollars, 0 or more (in-kind at its fair value).")
     _list_validation(ws, lists, "E", "Counts toward match", YES_NO, "Yes or No (empty means No).")
 
     # TA requests
@@ -422,8 +456,7 @@ def _build() -> Workbook:
         cell.fill = _CODE_FILL
         cell.font = Font(bold=True)
     _list_validation(ws, lists, "A", "Victimization", VICTIMIZATIONS, "A type of victimization.")
-    _number_validation(ws, f"B{FIRST_ROW}:D{LAST_ROW}", "whole", "Count",
-                       "How many people, as a total count (whole number, no names).")
+    _number_validation(ws, f"B{FIRST_ROW}:D{LAST_ROW}", "whole", "Count", "How many people, as a total count (whole number, no names).")
 
     # The hidden vocabulary sheet goes last; it is dropped if every list fitted inline.
     if lists.columns:

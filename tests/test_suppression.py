@@ -234,3 +234,15 @@ def test_negative_counts_are_refused() -> None:
     """A negative count of people is a bug upstream, not something to suppress."""
     with pytest.raises(ValueError, match="negative"):
         protect_column([3, -1], 10)
+
+
+def test_long_column_hides_its_total_when_any_count_is_small() -> None:
+    """A national-length column keeps its counts' ranges and hides the total, so no count can be recomputed."""
+    from stopdash.suppression import COMPLEMENTARY, LARGE_COLUMN, protect_column
+
+    values = [25] * (LARGE_COLUMN + 500) + [3, None, 0]
+    cells, total = protect_column(values, 10)
+    assert total == COMPLEMENTARY
+    assert cells[-3:] == ["1–10", None, 0]
+    assert cells[0] == 25
+    assert protect_column([25] * (LARGE_COLUMN + 1) + [0], 10)[1] == 25 * (LARGE_COLUMN + 1)

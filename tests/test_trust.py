@@ -57,6 +57,14 @@ def test_every_ingest_and_register_load_is_audited(db: Path) -> None:
     assert all(who.startswith("os:") for who, *_ in log)
 
 
+def test_exports_are_audited(db: Path, tmp_path: Path) -> None:
+    """`stopdash export summary` leaves an audit row naming the export and its scope."""
+    ingest(db, "clean-report.xlsx")
+    assert main(["export", "summary", "--out", str(tmp_path / "s.xlsx"), "--db", str(db)]) == 0
+    [(action, target, result)] = rows(db, "SELECT action, target, result FROM audit_log WHERE action = 'export'")
+    assert (action, target, result) == ("export", "summary xlsx", "written")
+
+
 def test_older_schema_is_upgraded_in_place(tmp_path: Path) -> None:
     """A database written with schema 1 opens, gains what schema 2 added, and keeps its data."""
     path = tmp_path / "old.duckdb"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,7 @@ import streamlit as st
 from dashboard import data, ui
 from stopdash import charts
 from stopdash.allocation import allocation_by_category, allocation_checks, purpose_areas
-from stopdash.export import write_summary
+from stopdash.export import Download, summary_download
 
 f = data.filters()
 st.title("STOP allocation")
@@ -120,29 +119,19 @@ st.caption(
 
 
 @st.cache_data(show_spinner="Writing the file…", max_entries=8)
-def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str | None) -> bytes:
+def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str | None) -> Download:
     del version  # cache key only: a new ingest writes new files
-    with tempfile.TemporaryDirectory() as tmp:
-        suffix = {"xlsx": "summary.xlsx", "csv": "summary-csv", "html": "brief.html"}[fmt]
-        out = write_summary(Path(db), Path(tmp) / suffix, fmt, year, period)
-        if out.is_dir():
-            import shutil
-
-            return Path(shutil.make_archive(str(Path(tmp) / "summary-csv"), "zip", out)).read_bytes()
-        return out.read_bytes()
+    return summary_download(Path(db), fmt, year, period)
 
 
 version = data.data_version(data.db_path())
 row = st.container(horizontal=True)
-for fmt, label, name, mime in (
-    ("xlsx", "Summary workbook (Excel)", f"stop-summary-{year}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("csv", "Summary as CSV files (zip)", f"stop-summary-{year}-csv.zip", "application/zip"),
-    ("html", "Leadership brief (HTML)", f"stop-brief-{year}.html", "text/html"),
-):
+for fmt, label in (("xlsx", "Summary workbook (Excel)"), ("csv", "Summary as CSV files (zip)"), ("html", "Leadership brief (HTML)")):
     if row.button(label, key=f"make_{fmt}", icon=":material/description:"):
         st.session_state[f"_export_{fmt}"] = _export(str(data.db_path()), version, fmt, year, f.period)
         data.audit_export(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}")
-    if st.session_state.get(f"_export_{fmt}"):
+    made = st.session_state.get(f"_export_{fmt}")
+    if made:
         row.download_button(
-            f"Download {name}", st.session_state[f"_export_{fmt}"], file_name=name, mime=mime, key=f"dl_{fmt}", icon=":material/download:"
+            f"Download {made.file_name}", made.data, file_name=made.file_name, mime=made.mime, key=f"dl_{fmt}", icon=":material/download:"
         )
