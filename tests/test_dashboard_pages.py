@@ -243,6 +243,45 @@ def test_upload_ingests_through_the_engine_and_shows_fresh_data(demo_db: Path, m
     assert "notes.xlsx" in set(unmatched["source_file"]), "the new file shows without a restart"
 
 
+def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hostile files through the upload box get the same refusals as through `stopdash ingest`; nothing crashes."""
+    import io
+    import zipfile
+
+    from conftest import DATA
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\x00" * 30_000_000)
+    files = {
+        name: (DATA / name).read_bytes()
+        for name in ["html-renamed.xlsx", "image-renamed.xlsx", "password-protected.xlsx", "victim-name-column.xlsx"]
+    }
+    files["zip-bomb.xlsx"] = bomb.getvalue()
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("STOPDASH_DB", str(db))
+    at = open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality")
+    upload = [(name, data, "application/octet-stream") for name, data in files.items()]
+    at.file_uploader(key="uploads").set_value(upload).run()
+    at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
+    assert_clean(at)
+    result = at.dataframe[-1].value
+    assert dict(zip(result["file"], result["status"], strict=True)) == dict.fromkeys(files, "rejected")
+    with duckdb.connect(str(db), read_only=True) as con:
+        codes = dict(
+            con.execute("SELECT source_file, code FROM ingest_issues WHERE source_file IN (SELECT unnest(?))", [list(files)]).fetchall()
+        )
+    assert codes == {
+        "html-renamed.xlsx": "not_a_workbook",
+        "image-renamed.xlsx": "not_a_workbook",
+        "password-protected.xlsx": "encrypted_file",
+        "victim-name-column.xlsx": "victim_identifying_data",
+        "zip-bomb.xlsx": "zip_bomb",
+    }
+
+
 def test_template_is_downloadable(app: AppTest) -> None:
     """The Data quality page offers the blank progress-report template."""
     at = open_page(app, "data_quality")
@@ -254,7 +293,8 @@ def test_engine_does_not_import_streamlit() -> None:
     """The query, chart and ingest modules never pull in streamlit (the engine knows nothing of the UI)."""
     code = (
         "import stopdash.queries, stopdash.queries_practice, stopdash.queries_portfolio, stopdash.queries_community, "
-        "stopdash.charts, ingest.pipeline, sys; assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+        "stopdash.charts, stopdash.allocation, stopdash.export, stopdash.suppression, ingest.pipeline, ingest.access, sys; "
+        "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
