@@ -27,7 +27,9 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Whole files per transaction: big enough that per-statement cost vanishes, small enough
 # that a kill loses little work. STOPDASH_BATCH_FILES overrides it (tests use it).
 BATCH_FILES = int(os.environ.get("STOPDASH_BATCH_FILES", "200"))
-PARALLEL_FROM = 24  # below this many files a process pool costs more than it saves
+# Below this many files a process pool costs more than it saves: starting two workers takes
+# about a second, parsing a report 2-3 ms (bench/run.py measured the crossover near 700).
+PARALLEL_FROM = 600
 
 
 def collect_paths(paths: Iterable[Path]) -> list[Path]:

@@ -115,10 +115,12 @@ def test_a_refused_file_does_not_stop_the_others(db: Path) -> None:
     assert rows(db, "SELECT count(*) FROM community_period") == [(1,)]
 
 
-def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: Path) -> None:
+def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With enough files to use worker processes, refused and accepted files come back intact."""
-    from ingest.pipeline import PARALLEL_FROM
+    import ingest.pipeline
 
+    PARALLEL_FROM = 8
+    monkeypatch.setattr(ingest.pipeline, "PARALLEL_FROM", PARALLEL_FROM)
     names = ["clean-report.xlsx", "csv-renamed.xlsx", "victim-name-column.xlsx", "unknown-subgrant.xlsx"]
     paths = []
     for i in range(PARALLEL_FROM):
