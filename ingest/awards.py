@@ -64,6 +64,9 @@ COLUMNS = [
     Column("purpose_areas", ["Purpose areas", "Purpose area"], False),
 ]
 
+# The register's columns as the template and the demo write them (the first name of each).
+REGISTER_HEADER = [column.names[0] for column in COLUMNS]
+
 _LIST_SPLIT = re.compile(r"\s*[;,]\s*")
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from ingest.awards import REGISTER_HEADER
 from stopdash import demo_names as N
 from stopdash.demo_xlsx import save_reproducible
 
@@ -216,23 +217,7 @@ def write_register(rng: random.Random, subs: list[Subgrant], path: Path, messy: 
     ws.title = "Subgrants"
     ws["A1"] = "STOP subgrants — FICTIONAL DEMO DATA"
     ws.append([])
-    ws.append(
-        [
-            "Subgrant ID",
-            "Organization",
-            "Community",
-            "Allocation category",
-            "Award year",
-            "Award amount",
-            "Sexual assault amount",
-            "Match required",
-            "Start date",
-            "End date",
-            "Counties",
-            "Tribal nations",
-            "Purpose areas",
-        ]
-    )
+    ws.append(REGISTER_HEADER)
     for s in sorted(subs, key=lambda s: s.sid):
         ws.append(
             [

@@ -13,25 +13,12 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
+from ingest.awards import REGISTER_HEADER
 from ingest.pipeline import load_register
 from stopdash.allocation import CHECK_COLUMNS, PURPOSE_AREAS, allocation_by_category, allocation_checks, purpose_areas
 from stopdash.export_db import ExportError
 
-REGISTER_COLUMNS = [
-    "Subgrant ID",
-    "Organization",
-    "Community",
-    "Allocation category",
-    "Award year",
-    "Award amount",
-    "Sexual assault amount",
-    "Match required",
-    "Start date",
-    "End date",
-    "Counties",
-    "Tribal nations",
-    "Purpose areas",
-]
+REGISTER_COLUMNS = REGISTER_HEADER
 LE, PROS, COURTS, VS, CS, DISC = (
     "Law enforcement",
     "Prosecution",

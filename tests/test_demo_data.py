@@ -10,26 +10,12 @@ from typing import Any
 import openpyxl
 import pytest
 
+from ingest.awards import REGISTER_HEADER
 from ingest.vocab import word_key
 from stopdash.demo_data import ERROR_KINDS, Portfolio, write_portfolio
 from stopdash.demo_register import SHARES, plan_subgrants, quarter_list
 
 SMALL: dict[str, Any] = {"subgrants": 12, "quarters": 3}
-REGISTER_HEADER = [
-    "Subgrant ID",
-    "Organization",
-    "Community",
-    "Allocation category",
-    "Award year",
-    "Award amount",
-    "Sexual assault amount",
-    "Match required",
-    "Start date",
-    "End date",
-    "Counties",
-    "Tribal nations",
-    "Purpose areas",
-]
 PROFILE_NAMES = {"profile", "grantee", "grantee info", "cover", "general information"}
 
 

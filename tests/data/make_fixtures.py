@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ingest.awards import REGISTER_HEADER
 from stopdash.demo_xlsx import save_reproducible
 
 HERE = Path(__file__).parent
@@ -31,23 +32,6 @@ def book(first_title: str) -> tuple[openpyxl.Workbook, openpyxl.worksheet.worksh
     ws = wb.active
     ws.title = first_title
     return wb, ws
-
-
-REGISTER_HEADER = [
-    "Subgrant ID",
-    "Organization",
-    "Community",
-    "Allocation category",
-    "Award year",
-    "Award amount",
-    "Sexual assault amount",
-    "Match required",
-    "Start date",
-    "End date",
-    "Counties",
-    "Tribal nations",
-    "Purpose areas",
-]
 
 
 def register() -> None:
