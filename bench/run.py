@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
 
+from ingest.db import refresh_derived  # noqa: E402
 from ingest.pipeline import collect_paths, ingest_paths, load_register  # noqa: E402
 from stopdash.demo import build_demo  # noqa: E402
 from stopdash.demo_data import write_portfolio  # noqa: E402
@@ -106,6 +107,7 @@ def widen_to_quarters(db: Path, quarters: int) -> None:
                 f"INSERT INTO {table} SELECT * REPLACE (submission_id + {span * k} AS submission_id) "
                 f"FROM {table} WHERE submission_id <= {span}"
             )
+    refresh_derived(con)
     con.execute("CHECKPOINT")
     con.close()
 

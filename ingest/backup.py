@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from ingest.db import SCHEMA_VERSION, connection
+from ingest.db import SCHEMA_VERSION, connection, refresh_derived
 from ingest.errors import DatabaseError, StopdashError
 
 MANIFEST = "stopdash-backup.json"
@@ -65,6 +65,7 @@ def restore(backup_dir: Path, db: Path) -> dict[str, int]:
             if got != expected:
                 con.execute("ROLLBACK")
                 raise DatabaseError(f"The backup's {table} table holds {got} rows, not the {expected} its manifest lists.")
+        refresh_derived(con)  # a backup from an older stopdash may lack the derived tables or compute them otherwise
         con.execute("COMMIT")
     if (backup_dir / "archive").is_dir():
         shutil.copytree(backup_dir / "archive", db.parent / "archive", dirs_exist_ok=True)

@@ -149,6 +149,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
         raise
 
 
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the tables behind community_period and ta_priority; call it inside the writing transaction."""
+    con.execute("DELETE FROM community_period_cache")
+    con.execute("INSERT INTO community_period_cache SELECT * FROM community_period_live")
+    con.execute("DELETE FROM ta_priority_cache")
+    con.execute("INSERT INTO ta_priority_cache SELECT * FROM ta_priority_live")
+
+
 def views_sql(cfg: Settings) -> str:
     """views.sql with the TA-rule thresholds and weights of the configuration filled in."""
     rules = cfg.ta_rules

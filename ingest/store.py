@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ingest.audit import record
 from ingest.awards import ParsedRegister
+from ingest.db import refresh_derived
 from ingest.errors import FileRefused
 from ingest.normalize import quarter_bounds
 from ingest.report import ParsedReport
@@ -238,6 +239,7 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
         )
         for name, rows in facts.items():
             _insert(con, _TABLE_NAMES[name], [("submission_id", pa.int32()), ("row_num", pa.int32()), *_TABLES[name]], rows)
+        refresh_derived(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -320,6 +322,7 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister, who: 
             detail=f"{len(rows)} subgrants loaded",
             result=f"{errors} row errors" if errors else "loaded",
         )
+        refresh_derived(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -79,7 +79,7 @@ SELECT s.subgrant_id, s.period, r.source, r.source_type, r.form, r.amount,
        r.counts_toward_match
 FROM funding_row r JOIN current_submission s USING (submission_id);
 
-CREATE OR REPLACE VIEW community_period AS
+CREATE OR REPLACE VIEW community_period_live AS
 WITH mat AS (
     SELECT submission_id,
            CASE WHEN count(DISTINCT indicator_code) >= 7 THEN round(avg(score), 2) END AS maturity_score
@@ -134,6 +134,13 @@ LEFT JOIN pro USING (submission_id)
 LEFT JOIN pra USING (submission_id)
 LEFT JOIN fun USING (submission_id);
 
+-- community_period and ta_priority are read by every dashboard page and export, and computing
+-- them takes a while on a national database: each is kept as a table that the loader refreshes
+-- in the same transaction as every batch it stores (ingest.db.refresh_derived), so the table
+-- never disagrees with the facts. The public names stay views over those tables.
+CREATE OR REPLACE TABLE community_period_cache AS SELECT * FROM community_period_live;
+CREATE OR REPLACE VIEW community_period AS SELECT * FROM community_period_cache;
+
 -- The portfolio's reporting quarter: the latest quarter any accepted report covers.
 CREATE OR REPLACE VIEW reporting_quarter AS
 SELECT max(period) AS period FROM current_submission;
@@ -155,7 +162,7 @@ SELECT o.subgrant_id, o.community, o.award_year, o.allocation_category, o.period
                WHERE s.subgrant_key = o.subgrant_key AND s.period = o.period) AS received
 FROM owed o;
 
-CREATE OR REPLACE VIEW ta_priority AS
+CREATE OR REPLACE VIEW ta_priority_live AS
 WITH cp AS (
     SELECT c.*, quarter_index(c.period) AS qi,
            row_number() OVER (PARTITION BY c.subgrant_id ORDER BY c.period DESC) AS recency
@@ -244,3 +251,6 @@ SELECT subgrant_id, community, period,
        CAST(coalesce(list_sum([x.w FOR x IN list_filter(found, lambda x: x IS NOT NULL)]), 0) AS INTEGER) AS need_score,
        [x.r FOR x IN list_filter(found, lambda x: x IS NOT NULL)] AS reasons
 FROM reasons;
+
+CREATE OR REPLACE TABLE ta_priority_cache AS SELECT * FROM ta_priority_live;
+CREATE OR REPLACE VIEW ta_priority AS SELECT * FROM ta_priority_cache;
