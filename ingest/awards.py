@@ -15,7 +15,7 @@ from ingest import models
 from ingest import normalize as n
 from ingest.config import Settings
 from ingest.errors import FileRefused
-from ingest.report import Issue, _shown
+from ingest.report import Issue, quoted
 from ingest.safety import check_bytes
 from ingest.vocab import ALLOCATION_CATEGORIES, vocabulary_index
 from ingest.workbook import Column, cell_ref, find_table, missing_columns, read_sheets
@@ -124,7 +124,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
                 cell_ref(table.header_row, c),
                 "warning",
                 "unknown_column",
-                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the register and was ignored.",
+                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{quoted(text)}' is not part of the register and was ignored.",
             )
         )
     seen: dict[str, int] = {}
@@ -166,7 +166,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
         for name, code, rule, *part in problems:
             ref = cell_ref(r, table.columns.get(name, 0))
             raw = part[0] if part else record.get(name)
-            what = f"'{_shown(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
+            what = f"'{quoted(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
             result.issues.append(
                 Issue(
                     sheet.name,

@@ -165,7 +165,7 @@ class ParsedReport:
         return self
 
 
-def _shown(raw: object) -> str:
+def quoted(raw: object) -> str:
     """A raw value as quoted in a message: redacted and shortened."""
     text = normalize.clean_text(raw) or ""
     text = redact(text)[0]
@@ -185,7 +185,7 @@ def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
                 cell_ref(r, c),
                 "error",
                 problem.code,
-                f"{sheet.name}!{cell_ref(r, c)}: '{_shown(value)}' is not {problem.rule}. It was left out; correct it in the next report.",
+                f"{sheet.name}!{cell_ref(r, c)}: '{quoted(value)}' is not {problem.rule}. It was left out; correct it in the next report.",
             )
         )
 
@@ -230,7 +230,7 @@ def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str
         except normalize.CellProblem:
             raise FileRefused(
                 "no_period",
-                f"{sheet.name}!{cell_ref(r, c)}: the reporting period '{_shown(value)}' cannot be read: {how}",
+                f"{sheet.name}!{cell_ref(r, c)}: the reporting period '{quoted(value)}' cannot be read: {how}",
                 sheet=sheet.name,
             ) from None
         if period:
@@ -273,7 +273,7 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
                 cell_ref(table.header_row, c),
                 "warning",
                 "unknown_column",
-                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{_shown(text)}' is not part of the report and was ignored.",
+                f"{sheet.name}!{cell_ref(table.header_row, c)}: the column '{quoted(text)}' is not part of the report and was ignored.",
             )
         )
     rows: list[tuple[int, dict[str, object]]] = []
@@ -285,7 +285,7 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
         for name, code, rule in found:
             ref = cell_ref(r, table.columns.get(name, 0))
             raw = record.get(name)
-            what = f"'{_shown(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
+            what = f"'{quoted(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
             report.issues.append(
                 Issue(
                     sheet.name,
