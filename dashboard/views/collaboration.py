@@ -63,6 +63,15 @@ else:
         "4 Coalition, 5 Collaboration. Not scored: fewer than 7 indicators readable.",
     )
 
+# A grid of more rows than this is unreadable (and slow to draw for a national roll-up): the chart
+# shows the communities most in need of attention, the table behind it all of them.
+MAX_DRAWN = 40
+
+
+def drawn_note(drawn: int, total: int, which: str) -> str:
+    return f" Drawn: the {drawn} {which} of {total} communities; the Table tab lists all of them." if total > drawn else ""
+
+
 # --- Community × indicator -------------------------------------------------------------------------
 st.subheader(f"Indicator scores by community, {period}")
 scores = data.load(indicator_scores, f)
@@ -71,8 +80,9 @@ if scores.empty:
 else:
     scores = charts.with_labels(scores)
     codes = list(INDICATORS)
+    ranked = list(dict.fromkeys(scores["label"]))  # lowest mean first
     fig = charts.heatmap(
-        scores,
+        scores[scores["label"].isin(ranked[:MAX_DRAWN])],
         "indicator_code",
         "label",
         "score",
@@ -82,7 +92,7 @@ else:
         value_label="Score (1–5)",
         value_format=".0f",
         x_order=codes,
-        y_order=list(dict.fromkeys(scores["label"])),
+        y_order=ranked[:MAX_DRAWN],
         zmin=1,
         zmax=5,
         x_labels={c: f"{c} {n}" for c, n in INDICATORS.items()},
@@ -94,7 +104,7 @@ else:
         ui.with_links(wide),
         key="indicators",
         column_config={"subgrant_id": ui.link_column(), "mean_score": st.column_config.NumberColumn("Mean", format="%.2f")},
-        caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()),
+        caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()) + drawn_note(min(MAX_DRAWN, len(ranked)), len(ranked), "lowest"),
     )
 
 # --- Who is at the table ---------------------------------------------------------------------------
@@ -107,14 +117,17 @@ else:
     essential = {*ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE}
     present = [d for d in DISCIPLINES if d in set(partners["discipline"])] + sorted(set(partners["discipline"]) - set(DISCIPLINES))
     names = {d: (SHORT.get(d, d) + (" *" if d in essential else "")) for d in present}
+    breadth = partners.groupby("label")["discipline"].nunique().sort_values(kind="stable")
+    fewest = list(breadth.index[:MAX_DRAWN])  # fewest disciplines at the table first
     fig = charts.heatmap(
-        partners.assign(col=partners["discipline"].map(names)),
+        partners[partners["label"].isin(fewest)].assign(col=partners["discipline"].map(names)),
         "col",
         "label",
         "partners",
         title="Partners at the table, by discipline (count)",
         x_title="Discipline (* essential)",
-        y_title="Community",
+        y_title="Community (fewest disciplines first)",
+        y_order=fewest,
         value_label="Partners (count)",
         x_order=[names[d] for d in present],
         colorscale="Cividis",
@@ -129,7 +142,7 @@ else:
         key="table",
         column_config={"subgrant_id": ui.link_column()},
         caption="Blank: no partner from that discipline. * Essential discipline (Tribal government: essential when "
-        "the subgrant serves a tribal nation).",
+        "the subgrant serves a tribal nation)." + drawn_note(len(fewest), len(breadth), "with the fewest disciplines"),
     )
 
 # --- Essential disciplines missing -----------------------------------------------------------------
