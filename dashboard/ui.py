@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +12,7 @@ import streamlit as st
 
 from dashboard import data
 from ingest.config import settings
+from stopdash.export_cells import table_csv, table_xlsx
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -145,13 +145,10 @@ def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
     for col in flat.columns:
         if flat[col].map(lambda v: isinstance(v, (list, tuple))).any():
             flat[col] = flat[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        flat.to_excel(writer, index=False, sheet_name=name[:31])
     row = st.container(horizontal=True)
     row.download_button(
         "Download CSV",
-        flat.to_csv(index=False).encode("utf-8"),
+        table_csv(flat),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -159,7 +156,7 @@ def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
     )
     row.download_button(
         "Download Excel",
-        buffer.getvalue(),
+        table_xlsx(flat, name),
         file_name=f"{name}.xlsx",
         key=f"{key}_xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -255,3 +255,24 @@ def test_register_without_reports_still_exports(tmp_path: Path) -> None:
     assert wb["Allocation"]["A5"].value == 2026
     assert wb["Services"]["A5"].value == "Nothing to show for this selection."
     assert wb["Communities"]["H5"].value is None  # latest period: no report yet
+
+
+def test_dashboard_table_downloads_keep_grantee_text_inert() -> None:
+    """The dashboard's CSV and Excel downloads write formula-like names as text, never as formulas."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from stopdash.export_cells import table_csv, table_xlsx
+
+    names = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "Plain (fictional)"]
+    df = pd.DataFrame({"partner": names, "amount": [-5, 1, 2, 3, 4]})
+    text = table_csv(df).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(1)" in text and "\nPlain (fictional)," in text and ",-5" in text
+    ws = openpyxl.load_workbook(io.BytesIO(table_xlsx(df, "partners")))["partners"]
+    cells = [ws.cell(row=r, column=1) for r in range(2, 7)]
+    assert [c.value for c in cells] == names
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [True, True, True, True, False]
+    assert ws.cell(row=2, column=2).value == -5
