@@ -200,17 +200,10 @@ def _parser() -> argparse.ArgumentParser:
     p = add("restore", cmd_restore)
     p.add_argument("folder", type=Path, help="a folder written by stopdash backup")
     p.add_argument("--db", type=Path, default=None, help="the new database file to create")
-    _add_export(sub, add)
-    return parser
+    from stopdash.export_cli import add_export  # here, not at the top: see the note on imports above
 
-
-def _add_export(sub: argparse._SubParsersAction, add: Callable[..., argparse.ArgumentParser]) -> None:
-    """The export command, when the export module is present."""
-    try:
-        from stopdash.export_cli import add_export
-    except ImportError:
-        return
     add_export(add)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
