@@ -15,6 +15,7 @@ from ingest import models
 from ingest import normalize as n
 from ingest.config import Settings
 from ingest.errors import FileRefused
+from ingest.guard import check_package
 from ingest.report import Issue, quoted
 from ingest.safety import check_bytes
 from ingest.vocab import ALLOCATION_CATEGORIES, vocabulary_index
@@ -107,6 +108,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
     """Parse an award register. Raises FileRefused when no register table can be found at all."""
     result = ParsedRegister(source_file, hashlib.sha256(data).hexdigest())
     check_bytes(data, cfg)
+    check_package(data)  # the register is the state's, but nothing identifying enters the database from it either
     sheets = read_sheets(data)
     found = next(((s, t) for s in sheets if (t := find_table(s, COLUMNS)) is not None), None)
     if found is None:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from ingest import models, normalize
 from ingest.config import Settings
 from ingest.errors import FileRefused
-from ingest.privacy import redact, refuse_identifying
+from ingest.guard import check_package
+from ingest.privacy import redact
 from ingest.safety import check_bytes
 from ingest.vocab import word_key
 from ingest.workbook import Column, Sheet, cell_ref, find_sheet, find_table, labelled_values, missing_columns, read_sheets
@@ -366,8 +367,8 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
     report = ParsedReport(source_file=source_file, sha256=hashlib.sha256(data).hexdigest())
     try:
         check_bytes(data, cfg)
+        check_package(data)  # the confidentiality guard, before any reader sees a cell
         sheets = read_sheets(data)
-        refuse_identifying(sheets)
         profile = find_sheet(sheets, PROFILE_SHEETS)
         if profile is None:
             names = ", ".join(f"'{s.name}'" for s in sheets[:8]) or "none"
