@@ -1,7 +1,7 @@
 """The tables of the federal-reporting summary, gathered from the public views (reporting-schema.md).
 
 :func:`gather_summary` returns every sheet as a display-ready DataFrame (human
-column headers, people counts already suppressed) plus how each column is
+column headers, counts of people already protected) plus how each column is
 formatted; the xlsx, csv and html writers only lay them out.
 
 Filters: ``year`` keeps the subgrants of one award year (everywhere); ``period``
@@ -30,6 +30,7 @@ from stopdash.export_reports import (
     services_sheet,
     survivors_sheet,
 )
+from stopdash.suppression import database_file, protector
 
 __all__ = ["Sheet", "Summary", "gather_summary"]
 
@@ -184,8 +185,9 @@ def gather_summary(db: Db, year: int | None = None, period: str | None = None) -
         communities = communities_sheet(con, year, quarter)
         funding = funding_sheet(con, year, quarter)
         protocols = protocols_sheet(con, year, quarter)
-        survivors = survivors_sheet(con, year, quarter, threshold)
-        services = services_sheet(con, year, quarter, threshold)
+        protect = protector(database_file(con), threshold)
+        survivors = survivors_sheet(con, year, quarter, protect)
+        services = services_sheet(con, year, quarter, protect)
         quality, missing = data_quality_sheets(con, year, quarter)
         headline = _headline(con, year, quarter, communities.frame, quality.frame)
         alloc, cats, areas, checks = _allocation(con, year)

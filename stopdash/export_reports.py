@@ -12,7 +12,7 @@ from ingest.config import settings
 from ingest.vocab import FUNDING_TYPES, PRACTICES, VICTIMIZATIONS
 from stopdash.export_db import rows
 from stopdash.export_model import PRACTICE_SHORT, Sheet, make_frame, scope_filter
-from stopdash.suppression import protect_column, protect_table
+from stopdash.suppression import Protector, figure
 
 _LATEST = """latest AS (
     SELECT * FROM community_period WHERE period <= ?
@@ -162,7 +162,7 @@ def protocols_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
     )
 
 
-def survivors_sheet(con: Any, year: int | None, period: str | None, threshold: int) -> Sheet:
+def survivors_sheet(con: Any, year: int | None, period: str | None, protect: Protector) -> Sheet:
     where, params = scope_filter(year)
     found = rows(
         con,
@@ -183,18 +183,19 @@ def survivors_sheet(con: Any, year: int | None, period: str | None, threshold: i
         "Practices in place": "int",
         "Survivors engaged (people)": "people",
     }
-    engaged, total = protect_column([r[4] for r in found], threshold)
+    stand_ins = protect.stand_ins("survivors_engaged", [(r[0], r[2], r[4]) for r in found])
     recs = []
-    for r, shown in zip(found, engaged, strict=True):
+    for r, value in zip(found, stand_ins, strict=True):
         statuses = dict(r[5] or {})
-        recs.append(dict(zip(kinds, [r[0], r[1], r[2], *(statuses.get(c) for c in codes), r[3], shown], strict=True)))
+        recs.append(dict(zip(kinds, [r[0], r[1], r[2], *(statuses.get(c) for c in codes), r[3], protect.shown(value)], strict=True)))
     in_place = [sum(1 for r in found if dict(r[5] or {}).get(c) == "In place") for c in codes]
+    total = protect.shown(figure(stand_ins))
     recs.append(dict(zip(kinds, ["All subgrants", "Subgrants with the practice in place", "", *in_place, None, total], strict=True)))
     return Sheet(
         "Survivor engagement",
         "Survivor engagement practices and survivors engaged",
-        f"Each subgrant's latest accepted report up to {period or '(no reports yet)'}. Counts of people from 1 to "
-        f"{threshold} show as a range; 'suppressed' hides a count that would give a small one away.",
+        f"Each subgrant's latest accepted report up to {period or '(no reports yet)'}. Counts of people are protected "
+        f"figures (see Notes): 1 to {protect.threshold} show as a range.",
         make_frame(recs, kinds),
         kinds,
         {len(recs) - 1},
@@ -202,38 +203,41 @@ def survivors_sheet(con: Any, year: int | None, period: str | None, threshold: i
     )
 
 
-def services_sheet(con: Any, year: int | None, period: str | None, threshold: int) -> Sheet:
+SERVICE_MEASURES = ("served", "partially_served", "not_served")
+
+
+def services_sheet(con: Any, year: int | None, period: str | None, protect: Protector) -> Sheet:
     where, params = scope_filter(year)
-    found = {
-        v: r
-        for v, *r in rows(
-            con,
-            f"""
-        SELECT victimization, sum(served), sum(partially_served), sum(not_served) FROM services
-        WHERE period = ? AND subgrant_id IN (SELECT subgrant_id FROM awards WHERE {where}) GROUP BY 1""",
-            [period, *params],
-        )
-    }
-    reporting = rows(
+    found = rows(
         con,
-        f"""SELECT count(DISTINCT subgrant_id) FROM services
-        WHERE period = ? AND subgrant_id IN (SELECT subgrant_id FROM awards WHERE {where})""",
+        f"""
+        SELECT subgrant_id, victimization, sum(served), sum(partially_served), sum(not_served) FROM services
+        WHERE period = ? AND subgrant_id IN (SELECT subgrant_id FROM awards WHERE {where})
+        GROUP BY 1, 2 ORDER BY 1, 2""",
         [period, *params],
-    )[0][0]
-    names = [*VICTIMIZATIONS, *sorted(set(found) - set(VICTIMIZATIONS))]
-    body = [[None if v is None else int(v) for v in found[n]] if n in found else [None, None, None] for n in names]
-    out = protect_table(body, threshold) if found else None
+    )
+    reporting = len({r[0] for r in found})
+    # Each subgrant's count of each outcome for each victimization is one record with its own stand-in.
+    cells: dict[str, list[list[int | None]]] = {}
+    for sid, victimization, *counts in found:
+        per = cells.setdefault(victimization, [[], [], []])
+        for j, (measure, count) in enumerate(zip(SERVICE_MEASURES, counts, strict=True)):
+            per[j].append(protect.stand_in(measure, sid, period or "", count, victimization))
+    names = [*VICTIMIZATIONS, *sorted(set(cells) - set(VICTIMIZATIONS))]
+    body = [[figure(v) for v in cells[n]] if n in cells else [None, None, None] for n in names]
+    row_totals = [figure(r) for r in body]
+    col_totals = [figure(r[j] for r in body) for j in range(3)]
     kinds = {"Victimization": "text", "Served": "people", "Partially served": "people", "Not served": "people", "Total": "people"}
     recs = []
-    if out is not None:
-        assert out.row_totals is not None and out.col_totals is not None
-        recs = [dict(zip(kinds, [n, *out.body[i], out.row_totals[i]], strict=True)) for i, n in enumerate(names)]
-        recs.append(dict(zip(kinds, ["All victimizations", *out.col_totals, out.grand_total], strict=True)))
+    if found:
+        show = protect.shown
+        recs = [dict(zip(kinds, [n, *map(show, body[i]), show(row_totals[i])], strict=True)) for i, n in enumerate(names)]
+        recs.append(dict(zip(kinds, ["All victimizations", *map(show, col_totals), show(figure(row_totals))], strict=True)))
     return Sheet(
         "Services",
         "People served, by victimization (aggregate counts)",
-        f"Reports for {period or '(no reports yet)'} only, from {reporting} subgrant(s). Counts from 1 to {threshold} show "
-        "as a range; 'suppressed' hides a count that would let a small one be worked out from the totals.",
+        f"Reports for {period or '(no reports yet)'} only, from {reporting} subgrant(s). Counts of people are protected "
+        f"figures (see Notes): 1 to {protect.threshold} show as a range; totals are sums of the protected figures.",
         make_frame(recs, kinds),
         kinds,
         {len(recs) - 1} if recs else set(),

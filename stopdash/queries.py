@@ -26,7 +26,7 @@ import pandas as pd
 from ingest.config import settings
 from ingest.db import connection
 from ingest.normalize import quarter_bounds, shift_quarter
-from stopdash.suppression import suppress_count
+from stopdash.suppression import figure, protector, suppress_count
 
 __all__ = [
     "SELECTED",
@@ -43,7 +43,8 @@ __all__ = [
     "quarter_label",
     "quarterly_trend",
     "read",
-    "suppress",
+    "shown_people",
+    "survivors_per_quarter",
 ]
 
 
@@ -163,12 +164,12 @@ def read(db: Path, sql: str, f: Filters | None = None, **extra: Any) -> pd.DataF
         return run(con, sql, f, **extra)
 
 
-def suppress(values: pd.Series, threshold: int | None = None) -> tuple[pd.Series, pd.Series]:
-    """Counts of people: (numbers safe to draw, text to show).
+def shown_people(values: pd.Series, threshold: int | None = None) -> tuple[pd.Series, pd.Series]:
+    """Figures of people (sums of stand-ins, never true counts): (numbers safe to draw, text to show).
 
-    The rule of the exports (:func:`stopdash.suppression.suppress_count`): counts from
+    The rule of the exports (:func:`stopdash.suppression.suppress_count`): figures from
     1 to the suppression threshold are withheld (NaN) and read "1-N" (en dash); zero
-    and counts above the threshold are shown; unknown stays unknown.
+    and figures above the threshold are shown; unknown stays unknown.
     """
     n = settings().suppression_threshold if threshold is None else threshold
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
@@ -423,15 +424,14 @@ _TREND_SQL = (
            CAST(sum(leveraged_total) AS DOUBLE)
              / nullif(CAST(sum(award_amount) FILTER (WHERE leveraged_total IS NOT NULL) AS DOUBLE), 0) AS leverage_ratio,
            avg(CASE WHEN protocols_adopted > 0 THEN 1.0 WHEN protocols_adopted = 0 THEN 0.0 END) AS protocol_share,
-           avg(CASE WHEN practices_in_place >= 3 THEN 1.0 WHEN practices_in_place >= 0 THEN 0.0 END) AS practices_share,
-           sum(survivors_engaged) AS survivors_engaged
+           avg(CASE WHEN practices_in_place >= 3 THEN 1.0 WHEN practices_in_place >= 0 THEN 0.0 END) AS practices_share
     FROM cp GROUP BY 1
 )
 SELECT period, coalesce(ex.communities, 0) AS communities, ex.stop_dollars,
        coalesce(ex.reports_expected, 0) AS reports_expected, coalesce(ex.reports_received, 0) AS reports_received,
        coalesce(agg.communities_reporting, 0) AS communities_reporting,
        agg.maturity, agg.leveraged_private, agg.leveraged_total, agg.leverage_ratio,
-       agg.protocol_share, agg.practices_share, agg.survivors_engaged
+       agg.protocol_share, agg.practices_share
 FROM ex FULL JOIN agg USING (period)
 ORDER BY period
 """
@@ -441,8 +441,39 @@ ORDER BY period
 def quarterly_trend(db: Path, f: Filters) -> pd.DataFrame:
     """One row per quarter up to the selected one: reports, maturity, leverage, protocol and practice shares.
 
-    ``survivors_engaged`` is suppressed below the threshold (``survivors_text`` says so).
+    ``survivors_engaged`` is the protected figure of :func:`survivors_per_quarter` (NaN when it
+    reads as a range; ``survivors_text`` says what to show).
     """
     df = read(db, _TREND_SQL, f)
-    df["survivors_engaged"], df["survivors_text"] = suppress(df["survivors_engaged"])
+    people = survivors_per_quarter(db, f).set_index("period")["survivors_engaged"]
+    df["survivors_engaged"], df["survivors_text"] = shown_people(df["period"].map(people))
     return df
+
+
+_SURVIVOR_RECORDS = (
+    SELECTED
+    + """
+SELECT c.subgrant_id, c.period, c.survivors_engaged
+FROM community_period c JOIN sel USING (subgrant_id)
+WHERE c.period <= $period
+ORDER BY c.period, c.subgrant_id
+"""
+)
+
+
+def survivors_per_quarter(db: Path, f: Filters) -> pd.DataFrame:
+    """Survivors engaged per quarter up to the selected one, over the filtered subgrants, as protected figures.
+
+    One row per quarter with a report: ``survivors_engaged`` is the sum of the reports' stand-ins
+    (:mod:`stopdash.suppression`; None when no report gave the count), ``communities_reporting``
+    how many reports gave it. Never the true sum: any two filters differ by stand-ins only.
+    """
+    records = read(db, _SURVIVOR_RECORDS, f)
+    p = protector(db)
+    stand_ins = p.stand_ins("survivors_engaged", records.itertuples(index=False, name=None))
+    records["stand_in"] = pd.Series(stand_ins, index=records.index, dtype=object)
+    rows = [
+        {"period": period, "survivors_engaged": figure(part["stand_in"]), "communities_reporting": int(part["stand_in"].notna().sum())}
+        for period, part in records.groupby("period", sort=True)
+    ]
+    return pd.DataFrame(rows, columns=["period", "survivors_engaged", "communities_reporting"])

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.db import connection
-from stopdash.queries import SELECTED, Filters, read, run, suppress
+from stopdash.queries import SELECTED, Filters, read, run, shown_people
+from stopdash.suppression import protector
 
 _ONE = "lower(subgrant_id) = lower($sid)"
 
@@ -46,9 +47,15 @@ def profile(db: Path, subgrant_id: str) -> dict[str, object] | None:
 
 
 def periods(db: Path, subgrant_id: str) -> pd.DataFrame:
-    """The community_period rows of one subgrant, oldest first; survivors engaged suppressed below the threshold."""
+    """The community_period rows of one subgrant, oldest first; survivors engaged as its protected figure.
+
+    ``survivors_engaged`` is the report's stand-in (NaN where it reads as a range), ``survivors_text``
+    what to show: the same figure every page and export uses for that report.
+    """
     df = read(db, "SELECT * FROM community_period WHERE " + _ONE + " ORDER BY period", sid=subgrant_id)
-    df["survivors_engaged"], df["survivors_text"] = suppress(df["survivors_engaged"])
+    p = protector(db)
+    stand_ins = p.stand_ins("survivors_engaged", df[["subgrant_id", "period", "survivors_engaged"]].itertuples(index=False, name=None))
+    df["survivors_engaged"], df["survivors_text"] = shown_people(pd.Series(stand_ins, index=df.index, dtype=object))
     return df
 
 

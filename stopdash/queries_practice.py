@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
-from stopdash.queries import SELECTED, Filters, read, suppress
+from stopdash.queries import SELECTED, Filters, read, shown_people, survivors_per_quarter
 
 # --- Collaboration ------------------------------------------------------------------------------
 
@@ -256,20 +256,12 @@ def no_practice_in_place(db: Path, f: Filters) -> pd.DataFrame:
 
 
 def survivors_engaged(db: Path, f: Filters) -> pd.DataFrame:
-    """Survivors engaged per quarter (sum over reporting communities), suppressed below the threshold."""
-    df = read(
-        db,
-        SELECTED
-        + """
-        SELECT c.period, sum(c.survivors_engaged) AS survivors_engaged,
-               count(c.survivors_engaged) AS communities_reporting
-        FROM community_period c JOIN sel USING (subgrant_id)
-        WHERE c.period <= $period
-        GROUP BY 1 ORDER BY 1
-    """,
-        f,
-    )
-    df["survivors_engaged"], df["survivors_text"] = suppress(df["survivors_engaged"])
+    """Survivors engaged per quarter over the reporting communities: protected figures (sums of stand-ins).
+
+    ``survivors_engaged`` is NaN where the figure reads as a range; ``survivors_text`` is what to show.
+    """
+    df = survivors_per_quarter(db, f)
+    df["survivors_engaged"], df["survivors_text"] = shown_people(df["survivors_engaged"])
     return df
 
 

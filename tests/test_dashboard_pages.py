@@ -332,10 +332,10 @@ def test_earliest_quarter_renders(app: AppTest, page: str) -> None:
     [(None, "not reported", None), (0, "0", 0.0), (1, "1–10", None), (10, "1–10", None), (11, "11", 11.0), (1234, "1,234", 1234.0)],
 )
 def test_counts_of_people_are_suppressed(count: int | None, text: str, drawn: float | None) -> None:
-    """Counts of people from 1 to the threshold (10) are withheld from charts and read "1–10"."""
-    from stopdash.queries import suppress
+    """Figures of people from 1 to the threshold (10) are withheld from charts and read "1–10"."""
+    from stopdash.queries import shown_people
 
-    numbers, texts = suppress(pd.Series([count], dtype="object"), threshold=10)
+    numbers, texts = shown_people(pd.Series([count], dtype="object"), threshold=10)
     assert texts[0] == text
     if drawn is None:
         assert pd.isna(numbers[0])
