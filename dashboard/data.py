@@ -22,6 +22,7 @@ from ingest.access import LOCAL_USER, Access
 from ingest.audit import log
 from ingest.db import default_db_path
 from ingest.errors import StopdashError
+from stopdash.escape import markdown
 from stopdash.queries import Filters, Options, data_version
 
 T = TypeVar("T")
@@ -63,7 +64,7 @@ def load(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return _cached(func.__module__, func.__name__, str(db), data_version(db), args, tuple(sorted(kwargs.items())))
     except StopdashError as e:
-        st.error(f"The data could not be read: {e}")
+        st.error(f"The data could not be read: {markdown(e)}")
         st.stop()
         raise  # unreachable: st.stop() raises
 

@@ -4,6 +4,11 @@ Every figure has a title, axis titles with units, formatted numbers ($, %)
 and colour-blind-safe colours: Okabe-Ito for categories, Viridis/Cividis for
 ordered values. Nothing here needs the internet (the map is drawn by
 :func:`stopdash.geo.county_map` as plain polygons).
+
+Plotly renders a subset of HTML in trace names, hover texts and tick labels, so
+every builder escapes the text it is given (:func:`stopdash.escape.plotly`):
+the data's text columns, category orders, colour keys and labels. Pass raw
+values; a line break in a label (:func:`wrap`) becomes plotly's ``<br>``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from stopdash import geo
+from stopdash.escape import plotly, plotly_values
 
 __all__ = [
     "OKABE_ITO",
@@ -43,6 +49,29 @@ def with_labels(df: pd.DataFrame, name: str = "community", key: str = "subgrant_
     shared = out.groupby(name)[key].transform("nunique") > 1
     out["label"] = out[name].where(~shared, out[name] + " [" + out[key] + "]")
     return out
+
+
+def _escaped(df: pd.DataFrame) -> pd.DataFrame:
+    """*df* with every text value escaped for plotly (numbers, dates and missing values unchanged)."""
+    out = df.copy()
+    for col in out.columns:
+        kind = out[col].dtype
+        if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)):
+            out[col] = pd.Series(plotly_values(out[col]), index=out.index, dtype=object)
+    return out
+
+
+def _order(values: Sequence[object] | None) -> list[object] | None:
+    return None if values is None else plotly_values(values)
+
+
+def _keys(mapping: dict[str, str] | None) -> dict[str, str] | None:
+    return None if mapping is None else {plotly(k): v for k, v in mapping.items()}
+
+
+def _in_template(text: object) -> str:
+    """Escaped text placed inside a hovertemplate: a "%" is written as an entity so "%{...}" stays text."""
+    return plotly(text).replace("%", "&#37;")
 
 
 def _layout(
@@ -162,6 +191,7 @@ def bar(
     *value_format* is a d3 format for the values ("$,.0f", ".0%", ",.0f"); *hover* names a text column
     added to the tooltip; *show_values* writes each bar's value at its end.
     """
+    df, order, color_order, colors = _escaped(df), _order(order), _order(color_order), _keys(colors)
     fig = go.Figure()
     groups = [(None, df)] if color is None else [(key, df[df[color] == key]) for key in (color_order or list(dict.fromkeys(df[color])))]
     palette = _colors([g for g, _ in groups if g is not None], colors)
@@ -183,7 +213,7 @@ def bar(
                 cliponaxis=False,
                 hovertemplate=(
                     f"%{{{'y' if horizontal else 'x'}}}<br>"
-                    + (f"{key}: " if key is not None else f"{y_title}: ")
+                    + (f"{_in_template(key)}: " if key is not None else f"{y_title}: ")
                     + f"%{{{value_axis}:{value_format}}}{extra}<extra></extra>"
                 ),
                 showlegend=key is not None,
@@ -231,6 +261,7 @@ def line(
     note: str | None = None,
 ) -> go.Figure:
     """Lines with markers of *y* over *x* (quarters), one per *color* group. Gaps stay gaps."""
+    df, colors = _escaped(df), _keys(colors)
     fig = go.Figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     palette = _colors([g for g, _ in groups if g is not None], colors)
@@ -244,7 +275,7 @@ def line(
                 line={"color": palette.get(str(key), OKABE_ITO[0]) if key is not None else OKABE_ITO[0], "width": 2.5},
                 marker={"size": 7},
                 connectgaps=False,
-                hovertemplate=f"%{{x}}<br>{key if key is not None else y_title}: %{{y:{value_format}}}<extra></extra>",
+                hovertemplate=f"%{{x}}<br>{_in_template(key) if key is not None else y_title}: %{{y:{value_format}}}<extra></extra>",
                 showlegend=key is not None,
             )
         )
@@ -276,6 +307,8 @@ def heatmap(
     show_values: bool = True,
 ) -> go.Figure:
     """A grid of *z* for each (*x*, *y*), e.g. community by indicator score; empty cells stay blank."""
+    df, x_order, y_order = _escaped(df), _order(x_order), _order(y_order)
+    x_labels = None if x_labels is None else {plotly(k): plotly(v) for k, v in x_labels.items()}
     grid = df.pivot_table(index=y, columns=x, values=z, aggfunc="first")
     if x_order is not None:
         grid = grid.reindex(columns=[c for c in x_order if c in grid.columns])
@@ -332,6 +365,9 @@ def status_matrix(
     x_labels: dict[str, str] | None = None,
 ) -> go.Figure:
     """A grid of categories (e.g. practice status) with a legend that names each colour."""
+    df, x_order, y_order = _escaped(df), _order(x_order), _order(y_order)
+    x_labels = None if x_labels is None else {plotly(k): plotly(v) for k, v in x_labels.items()}
+    statuses = [plotly(s) for s in statuses]
     codes = {s: i for i, s in enumerate(statuses)}
     coded = df.assign(_code=df[status].map(codes))
     grid = coded.pivot_table(index=y, columns=x, values="_code", aggfunc="first")
@@ -389,6 +425,7 @@ def diverging_bar(
     fall_name: str = "Fell",
 ) -> go.Figure:
     """Horizontal bars right (blue) for rises and left (vermillion) for falls, largest first."""
+    df = _escaped(df)
     fig = go.Figure()
     for name, part, c in ((rise_name, df[df[value] >= 0], RISE), (fall_name, df[df[value] < 0], FALL)):
         if part.empty:
@@ -439,11 +476,11 @@ def county_map(
 
 
 def wrap(text: str, width: int = 28) -> str:
-    """Break a long label into lines of at most about *width* characters (plotly's <br>)."""
+    """Break a long label into lines of at most about *width* characters (a builder draws each break as plotly's <br>)."""
     lines: list[str] = []
     for word in str(text).split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "<br>".join(lines)
+    return "\n".join(lines)

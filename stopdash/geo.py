@@ -19,6 +19,8 @@ import plotly.graph_objects as go
 import shapefile
 from plotly.colors import sample_colorscale
 
+from stopdash.escape import plotly
+
 __all__ = ["NO_DATA_COLOR", "SIMPLIFY_TOLERANCE", "county_map", "county_names", "county_shapes"]
 
 Point = tuple[float, float]
@@ -221,15 +223,15 @@ def county_map(
 
     fig = go.Figure()
     for geoid in sorted(shapes):
-        name = names.get(geoid) or census_names.get(geoid, geoid)
+        name = plotly(names.get(geoid) or census_names.get(geoid, geoid))  # plotly renders HTML in hover text
         value = numbers.get(geoid)
         if value is None:
             color = NO_DATA_COLOR
-            text = f"<b>{name}</b><br>{value_label}: no data"
+            text = f"<b>{name}</b><br>{plotly(value_label)}: no data"
         else:
             t = (value - cmin) / (cmax - cmin)
             color = sample_colorscale(colorscale, [min(1.0, max(0.0, t))])[0]
-            text = f"<b>{name}</b><br>{value_label}: {_format(value, value_format)}"
+            text = f"<b>{name}</b><br>{plotly(value_label)}: {_format(value, value_format)}"
         xs, ys = _polygon_xy(shapes[geoid], kx)
         fig.add_trace(
             go.Scatter(

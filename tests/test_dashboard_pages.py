@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from stopdash.escape import markdown
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
 VIEWS = ROOT / "dashboard" / "views"
@@ -208,7 +210,7 @@ def test_community_page_reads_the_subgrant_from_the_url(app: AppTest, demo_db: P
     assert_clean(at)
     with duckdb.connect(str(demo_db), read_only=True) as con:
         community = con.execute("SELECT community FROM awards WHERE subgrant_id = ?", [SUBGRANT]).fetchone()[0]
-    assert at.title[0].value == community
+    assert at.title[0].value == markdown(community)  # the register's text, escaped so it shows as written
     assert at.query_params["subgrant"] == SUBGRANT
     ta = open_page(AppTest.from_file(str(APP), default_timeout=60), "ta_priorities")
     links = ta.dataframe[0].value["subgrant_id"]

@@ -9,6 +9,7 @@ from dashboard import data, ui
 from ingest.vocab import INDICATORS, PRACTICE_STATUSES, PRACTICES, STEPS
 from stopdash import charts
 from stopdash import queries_community as qc
+from stopdash.escape import markdown as md
 
 STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
 
@@ -22,7 +23,7 @@ names = dict(zip(everyone["subgrant_id"], everyone["community"], strict=True))
 
 wanted = st.query_params.get("subgrant")
 if wanted and wanted.lower() not in by_lower:
-    st.warning(f"No subgrant {wanted!r} in the award register. Choose one below.")
+    st.warning(f"No subgrant “{md(wanted)}” in the award register. Choose one below.")
 from_url = by_lower.get((wanted or "").lower())
 if "community_pick" not in st.session_state or (from_url and from_url != st.session_state.get("community_pick")):
     st.session_state["community_pick"] = from_url
@@ -43,13 +44,14 @@ if not sid:
 st.query_params["subgrant"] = sid
 
 p = data.load(qc.profile, sid)
-st.title(p["community"])
+st.title(md(p["community"]))
 st.markdown(
-    f"**{p['organization']}** · subgrant **{p['subgrant_id']}** · {p['allocation_category']} · award year {p['award_year']} · "
-    f"{ui.money(p['award_amount'])} ({pd.Timestamp(p['start_date']):%b %Y} – {pd.Timestamp(p['end_date']):%b %Y})  \n"
-    f"Counties: {p['counties'] or '–'} ({p['regions'] or '–'})"
-    + (f" · Tribal nations: {p['tribal_nations']}" if p["tribal_nations"] else "")
-    + (f" · Purpose areas: {p['purpose_areas']}" if p["purpose_areas"] else "")
+    f"**{md(p['organization'])}** · subgrant **{md(p['subgrant_id'])}** · {md(p['allocation_category'])} · "
+    f"award year {p['award_year']} · {md(ui.money(p['award_amount']))} "
+    f"({pd.Timestamp(p['start_date']):%b %Y} – {pd.Timestamp(p['end_date']):%b %Y})  \n"
+    f"Counties: {md(p['counties'] or '–')} ({md(p['regions'] or '–')})"
+    + (f" · Tribal nations: {md(p['tribal_nations'])}" if p["tribal_nations"] else "")
+    + (f" · Purpose areas: {md(p['purpose_areas'])}" if p["purpose_areas"] else "")
 )
 
 history = data.load(qc.periods, sid)
@@ -60,7 +62,8 @@ if upto.empty:
 else:
     now = upto.iloc[-1]
     before = upto.iloc[-2] if len(upto) > 1 else None
-    st.caption(f"Figures from its report for {now['period']}" + (f", changes since {before['period']}." if before is not None else "."))
+    since = f", changes since {md(before['period'])}." if before is not None else "."
+    st.caption(f"Figures from its report for {md(now['period'])}{since}")
 
     def delta(col: str, fmt: str = "{:+.2f}") -> str | None:
         if before is None or ui.missing(now[col]) or ui.missing(before[col]):
@@ -73,21 +76,21 @@ else:
             "Maturity (1–5)",
             f"{now['maturity_score']:.2f}" if not ui.missing(now["maturity_score"]) else "–",
             delta=delta("maturity_score"),
-            help=f"Level: {now['maturity_level'] or 'not scored'}",
+            help=f"Level: {md(now['maturity_level'] or 'not scored')}",
         )
     with row1[1]:
         ui.metric(
             "Disciplines at the table",
             ui.count(now["disciplines_present"]),
             delta=delta("disciplines_present", "{:+.0f}"),
-            help=f"Essential missing: {now['essential_missing'] or 'none'}",
+            help=f"Essential missing: {md(now['essential_missing'] or 'none')}",
         )
     with row1[2]:
         ui.metric(
             "Protocols adopted",
             ui.count(now["protocols_adopted"]),
             delta=delta("protocols_adopted", "{:+.0f}"),
-            help=f"Highest step: {now['protocol_step_max']}",
+            help=f"Highest step: {md(now['protocol_step_max'])}",
         )
     with row1[3]:
         ui.metric(
@@ -103,13 +106,13 @@ else:
     with row2[3]:
         ui.metric("MOUs signed", ui.count(now["mous_signed"]))
     if now["essential_missing"]:
-        st.warning(f"Essential partners missing from the table: {now['essential_missing']}", icon=":material/group_off:")
+        st.warning(f"Essential partners missing from the table: {md(now['essential_missing'])}", icon=":material/group_off:")
 
 ta = data.load(qc.ta_priority, sid)
 if ta:
     with st.container(border=True):
-        st.markdown(f"**TA need score {ta['need_score']}**, rank {ta['rank']} of {ta['ranked']} (latest report {ta['period']})")
-        st.markdown("\n".join(f"- {r}" for r in ta["reasons"]) or "- No reason for TA found.")
+        st.markdown(f"**TA need score {ta['need_score']}**, rank {ta['rank']} of {ta['ranked']} (latest report {md(ta['period'])})")
+        st.markdown("\n".join(f"- {md(r)}" for r in ta["reasons"]) or "- No reason for TA found.")
 
 tabs = st.tabs(["Collaboration", "Partners", "Protocols", "Survivor engagement", "Funding", "Reports and issues", "TA requests"])
 with tabs[0]:
@@ -158,7 +161,7 @@ with tabs[1]:
         st.info("No partner list reported.")
     else:
         latest = partners["period"].max()
-        st.markdown(f"**Partners in {latest}**")
+        st.markdown(f"**Partners in {md(latest)}**")
         ui.table_view(
             partners[partners["period"] == latest].drop(columns=["period"]),
             key="c_partners",
@@ -248,7 +251,7 @@ with tabs[5]:
     files, issues, owed = data.load(qc.reports, sid)
     missing = owed[~owed["received"]]
     if not missing.empty:
-        st.warning("No accepted report for: " + ", ".join(missing["period"]), icon=":material/assignment_late:")
+        st.warning("No accepted report for: " + md(", ".join(missing["period"])), icon=":material/assignment_late:")
     st.markdown("**Files received**")
     if files.empty:
         st.info("No file received from this subgrant.")

@@ -12,6 +12,7 @@ from dashboard import data, ui
 from ingest.errors import StopdashError
 from ingest.pipeline import ingest_paths
 from stopdash import charts
+from stopdash.escape import markdown as md
 from stopdash.queries_portfolio import issues, missing_reports, submissions_by_status, unmatched_files
 from stopdash.template import write_template
 
@@ -176,7 +177,7 @@ with tab_upload:
             st.rerun()  # redraw the whole page (the figures above included) from the new data
         result = st.session_state.get("_upload_outcomes")
         if isinstance(result, str):
-            st.error(result)
+            st.error(md(result))
         elif isinstance(result, pd.DataFrame):
             tally = result["status"].value_counts()
             text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, ui
+from stopdash.escape import markdown as md
 from stopdash.queries_portfolio import ta_priorities
 
 f = data.filters()
@@ -70,7 +71,7 @@ st.subheader("The first ten, explained")
 for row in shown.head(10).itertuples():
     with st.container(border=True):
         st.markdown(
-            f"**{row.rank}. [{row.community}]({data.community_url(row.subgrant_id)})** · {row.subgrant_id} · "
-            f"need score **{row.need_score}** · {row.counties} ({row.regions}) · latest report {row.latest_report}"
+            f"**{row.rank}. [{md(row.community)}]({data.community_url(row.subgrant_id)})** · {md(row.subgrant_id)} · "
+            f"need score **{row.need_score}** · {md(row.counties)} ({md(row.regions)}) · latest report {md(row.latest_report)}"
         )
-        st.markdown("\n".join(f"- {reason}" for reason in row.reason_list) or "- No reason found")
+        st.markdown("\n".join(f"- {md(reason)}" for reason in row.reason_list) or "- No reason found")
