@@ -31,9 +31,10 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element
+from functools import lru_cache
+from typing import Any
 
-from defusedxml.ElementTree import iterparse
+from lxml import etree
 
 from ingest.errors import FileRefused
 from ingest.privacy import bare_kind, has_ssn, identifying_label, person_sheet, ssn_format
@@ -50,8 +51,9 @@ _NOT_TEXT_ATTRS = {"r", "s", "t", "spans", "ht", "x14ac:dyDescent", "customHeigh
 _FIX = "Reports must never carry information that could identify a victim or anyone else served (VAWA confidentiality)."
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+@lru_cache(maxsize=4096)
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""  # XML comments and instructions have no name
 
 
 def _ordinal(n: int) -> str:
@@ -61,8 +63,13 @@ def _ordinal(n: int) -> str:
 
 def _kind_of(text: str | None, *, bare: bool = False) -> tuple[str, bool] | None:
     """(kind of identifying data, whether it is a value rather than a label) in *text*, or None."""
-    if not text or not text.strip():
-        return None
+    if not text or text.isspace() or (text.isdigit() and len(text) != 9):
+        return None  # most texts in a package are numbers and references: nothing to look at
+    return _kind_of_text(text, bare)
+
+
+@lru_cache(maxsize=65536)  # the same labels, styles and attribute values recur in every workbook
+def _kind_of_text(text: str, bare: bool) -> tuple[str, bool] | None:
     if has_ssn(text, bare=bare):
         return "a Social Security number", True
     kind = identifying_label(text)
@@ -120,21 +127,26 @@ class _Guard:
             out[elem.get("Id", "")] = (elem.get("Type", ""), target, external)
         return out
 
-    def _elements(self, part: str) -> Iterator[Element]:
+    def _elements(self, part: str) -> Iterator[Any]:
         """Each element of an XML part as it closes; rows, cells, strings and comments are dropped once seen,
         so memory stays flat whatever the part's size."""
         self.checked.add(part)
-        stack: list[Element] = []
         try:
             with self.archive.open(self.parts[part]) as stream:
-                for event, elem in iterparse(stream, events=("start", "end")):
-                    if event == "start":
-                        stack.append(elem)
+                # No entities, no DTD, no network: a hostile part cannot reach outside itself (ingest.safety
+                # has refused any part that declares a DOCTYPE already).
+                events = etree.iterparse(stream, events=("end", "comment", "pi"), resolve_entities=False, no_network=True, load_dtd=False)
+                for event, elem in events:
+                    if event != "end":
+                        found = _kind_of(elem.text)
+                        if found:
+                            raise _refuse(f"A hidden note inside the workbook ({part})", found, "Save the workbook again from Excel.")
                         continue
-                    stack.pop()
                     yield elem
-                    if stack and _local(elem.tag) in _STREAMED:
-                        stack[-1].remove(elem)
+                    if _local(elem.tag) in _STREAMED:
+                        parent = elem.getparent()
+                        if parent is not None:
+                            parent.remove(elem)
         except FileRefused:
             raise
         except Exception as e:  # noqa: BLE001 - a part that cannot be parsed cannot be checked: fail closed
@@ -261,7 +273,7 @@ class _Guard:
             if tag == "c":
                 self._cell(elem, info, where, about_people)
             elif tag in {"oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}:
-                found = _kind_of(re.sub(r"&(\"[^\"]*\"|[A-Za-z]|\d+)", " ", elem.text or ""))
+                found = _kind_of(re.sub(r"&(\"[^\"]*\"|[A-Za-z]|\d+)", " ", elem.text or ""), bare=True)
                 if found:
                     raise _refuse(
                         f"The page header or footer of {info.label}",
@@ -288,7 +300,7 @@ class _Guard:
                 if found:
                     raise _refuse(where, found, "Delete it, then send the report again.", info.name)
 
-    def _cell(self, elem: Element, info: _SheetInfo, where: str, about_people: bool) -> None:
+    def _cell(self, elem: Any, info: _SheetInfo, where: str, about_people: bool) -> None:
         ref = elem.get("r", "?")
         kind = elem.get("t", "n")
         value = next((child.text for child in elem if _local(child.tag) == "v"), None)
@@ -338,7 +350,7 @@ class _Guard:
         if found:
             raise _refuse(f"{where} cell {ref} (its formula)", found, "Delete it, then send the report again.", info.name)
 
-    def _validation(self, elem: Element, info: _SheetInfo) -> None:
+    def _validation(self, elem: Any, info: _SheetInfo) -> None:
         texts = [elem.get(a) for a in ("promptTitle", "prompt", "errorTitle", "error")]
         for child in elem.iter():
             if _local(child.tag) in {"formula1", "formula2", "f"} and child.text:
@@ -387,14 +399,16 @@ class _Guard:
         if part.lower().endswith(".vml"):
             self._vml(part, where, action, sheet)
             return
+        # Text people type (comments, properties) is read like cell text; numbers cached by charts are not.
+        typed = any(key in part.lower() for key in ("comment", "docprops/", "/persons/"))
         for elem in self._elements(part):
             for text in (elem.text, elem.tail):
-                found = _kind_of(text)
+                found = _kind_of(text, bare=typed)
                 if found:
                     raise _refuse(where, found, action, sheet)
             self._attributes(elem, where, action, sheet)
 
-    def _attributes(self, elem: Element, where: str, action: str, sheet: str | None = None) -> None:
+    def _attributes(self, elem: Any, where: str, action: str, sheet: str | None = None) -> None:
         for name, value in elem.attrib.items():
             if _local(name) in _NOT_TEXT_ATTRS:
                 continue
@@ -408,7 +422,7 @@ class _Guard:
         with self.archive.open(self.parts[part]) as stream:
             raw = stream.read().decode("utf-8", errors="replace")
         for text in re.split(r"<[^>]*>", raw):
-            found = _kind_of(html.unescape(text))
+            found = _kind_of(html.unescape(text), bare=True)
             if found:
                 raise _refuse(where, found, action, sheet)
         for value in re.findall(r'=\s*"([^"]*)"', raw):

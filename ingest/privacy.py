@@ -192,9 +192,10 @@ def _fold(text: str) -> str:
     """Compatibility form, lower case, curly quotes straight, possessives dropped, '#' as 'number'."""
     s = unicodedata.normalize("NFKC", text).casefold()
     s = s.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00b4", "'")
-    s = re.sub(r"(?<=\w)'s\b", "", s)  # victim's name -> victim name
+    s = re.sub(r"(?<=[^\W_])[_']s(?![^\W_])", "", s)  # victim's name, Victim_s_name (a defined name) -> victim name
     s = re.sub(r"(?<=s)'(?!\w)", "", s)  # victims' names -> victims names
     s = re.sub(r"\be[\s\-\u2010-\u2014.]?mails?\b", "email", s)
+    s = re.sub(r"\b([^\W\d_]{1,3})\.", r"\1 ", s)  # abbreviations (Soc. Sec., D.O.B., No.) do not end a sentence
     return s.replace("#", " number ")
 
 
@@ -242,7 +243,7 @@ def _phrases(words: list[str], joined: set[int]) -> tuple[list[str], set[int]]:
 # Sentence-like pieces: a mention is judged within one of them. A separator between a kind of data and a
 # person word ("Name (victim)", "Phone - client") joins them like "of" does.
 _SEGMENTS = re.compile(r"[.;:!?\n\r]+(?:\s|$)|[\n\r]")
-_JOINERS = re.compile(r"\s*[(\[/\\|\u2013\u2014-]\s*")
+_JOINERS = re.compile(r"\s*[(\[/\\|_\u2013\u2014-]\s*")
 
 
 def _mentions(tokens: list[str], joined: set[int]) -> list[tuple[int, str]]:
