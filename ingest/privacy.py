@@ -63,6 +63,7 @@ _NEEDS_PERSON = {
     **dict.fromkeys(_words_in("address addresses addr residence residences street whereabouts"), "a home address"),
     **dict.fromkeys(_words_in("phone phones telephone telephones tel cell cellphone mobile fax"), "a phone number"),
     **dict.fromkeys(_words_in("email emails"), "an e-mail address"),
+    **dict.fromkeys(_words_in("ss"), "a Social Security number"),  # "Victim SS", Client_SS
     **dict.fromkeys(_words_in("id ids identifier identifiers mrn"), "an ID number"),
     **dict.fromkeys(_words_in("photo photos photograph picture"), "a photograph of a person"),
 }
