@@ -39,8 +39,6 @@ from lxml import etree
 from ingest.errors import FileRefused
 from ingest.privacy import bare_kind, has_ssn, identifying_label, person_sheet, ssn_format
 
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _PICTURES = (".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".ico", ".emz", ".wdp", ".jxr")
 # Binary parts that carry no content a person typed: printer set-up, obfuscated embedded fonts.
@@ -54,6 +52,11 @@ _FIX = "Reports must never carry information that could identify a victim or any
 @lru_cache(maxsize=4096)
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""  # XML comments and instructions have no name
+
+
+def _rid(elem: Any) -> str:
+    """The r:id of an element, in the transitional or the strict namespace."""
+    return next((v for k, v in elem.attrib.items() if k.endswith("}id") and "relationships" in k), "")
 
 
 def _ordinal(n: int) -> str:
@@ -166,17 +169,27 @@ class _Guard:
                 self._styles(target)
             elif rel_type.endswith("/sharedStrings") and target in self.parts:
                 self._shared_strings(target)
+        if not self.shared and "xl/sharedStrings.xml" in self.parts:
+            self._shared_strings("xl/sharedStrings.xml")  # a package whose relationships do not name it
         sheets = self._workbook(book, rels)
         for info in sheets:
             if info.part in self.parts:
                 self._sheet(info)
+        # Sheets the workbook part does not list (or lists by a broken link) are still sheets of the file.
+        stray = [p for p in sorted(self.parts) if re.search(r"(work|chart|dialog|macro)sheets/[^/]+\.xml$", p) and p not in self.checked]
+        for k, part in enumerate(stray, start=len(sheets) + 1):
+            self._sheet(_SheetInfo(part, k, part, False))
+        for text in self.shared:  # text stored in the package that no cell shows
+            found = _kind_of(text, bare=True)
+            if found:
+                raise _refuse("Text stored in the workbook but not shown in any cell", found, "Save a clean copy from the template.")
         for part in sorted(self.parts):
             if part not in self.checked and part.lower().endswith(_XML_SUFFIXES) and part != "[Content_Types].xml":
                 self._generic(part)
 
     def _workbook_part(self) -> str:
         for _type, target, external in self._rels("").values() if "_rels/.rels" in self.parts else ():
-            if _type == _DOC and not external and target in self.parts:
+            if _type.endswith("/officeDocument") and not external and target in self.parts:
                 return target
         return "xl/workbook.xml" if "xl/workbook.xml" in self.parts else next(p for p in self.parts if p.endswith("workbook.xml"))
 
@@ -216,7 +229,7 @@ class _Guard:
             tag = _local(elem.tag)
             if tag == "sheet":
                 name = elem.get("name", "")
-                rel = rels.get(elem.get(f"{_R}id", ""), ("", "", False))
+                rel = rels.get(_rid(elem), ("", "", False))
                 info = _SheetInfo(name, len(sheets) + 1, rel[1], True)
                 found = _kind_of(name)
                 if found:
@@ -284,7 +297,7 @@ class _Guard:
             elif tag == "dataValidation":
                 self._validation(elem, info)
             elif tag == "hyperlink":
-                target = rels.get(elem.get(f"{_R}id", ""), ("", "", False))[1]
+                target = rels.get(_rid(elem), ("", "", False))[1]
                 for text in (elem.get("display"), elem.get("tooltip"), elem.get("location"), target):
                     found = _kind_of(text)
                     if found:

@@ -380,8 +380,7 @@ def test_labels_planted_anywhere_refuse_the_file_and_nothing_is_kept(db: Path, t
         assert outcome.status == "rejected", (place, label)
         [(code, message, subgrant)] = rows(
             db,
-            "SELECT i.code, i.message, s.subgrant_id FROM ingest_issues i JOIN submissions s USING (submission_id) "
-            "WHERE s.source_file = ?",
+            "SELECT i.code, i.message, s.subgrant_id FROM ingest_issues i JOIN submissions s USING (submission_id) WHERE s.source_file = ?",
             [path.name],
         )
         assert code == "victim_identifying_data" and subgrant is None, (place, label, message)
@@ -522,3 +521,56 @@ def test_refusals_quote_nothing_even_for_a_label_that_is_a_name() -> None:
     assert report.refusal is not None
     assert "Jane" not in report.refusal.message and "Victim name" not in report.refusal.message
     assert "Services" in report.refusal.message and "F1" in report.refusal.message and "a person's name" in report.refusal.message
+
+
+def _rewrite(data: bytes, edits: dict[str, Callable[[bytes], bytes]], extra: dict[str, bytes] | None = None) -> bytes:
+    """The package with some parts rewritten and some added, as a hand-made or hostile file would be."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, edits.get(info.filename, lambda b: b)(body))
+        for name, body in (extra or {}).items():
+            dst.writestr(name, body)
+    return out.getvalue()
+
+
+SST = b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">%s</sst>'
+SHEET_XML = (
+    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>%s</t></is></c></row></sheetData></worksheet>'
+)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["text-no-cell-shows", "sheet-the-workbook-does-not-list", "xml-comment-in-a-part", "custom-xml-part", "rich-text-run"],
+)
+def test_text_hidden_in_the_package_itself_is_scanned(how: str) -> None:
+    """Text that no reader would show (orphan strings, unlisted sheets, XML comments, custom XML, rich-text runs) is scanned."""
+    base = _save(_clean())
+    for label in label_variants(50, seed=7)[::10]:
+        safe = label.replace("&", "and").replace("<", " ").encode()
+        if how == "text-no-cell-shows":
+            data = _rewrite(base, {}, {"xl/sharedStrings.xml": SST % (b"<si><t>" + safe + b"</t></si>")})
+        elif how == "sheet-the-workbook-does-not-list":
+            data = _rewrite(base, {}, {"xl/worksheets/sheet99.xml": SHEET_XML % safe})
+        elif how == "xml-comment-in-a-part":
+            data = _rewrite(base, {"xl/styles.xml": lambda b, t=safe: b.replace(b"<numFmts", b"<!-- " + t + b" --><numFmts", 1)})
+        elif how == "custom-xml-part":
+            data = _rewrite(base, {}, {"customXml/item1.xml": b"<root><entry>" + safe + b"</entry></root>"})
+        else:
+            run = b"<si><r><t>Intake: </t></r><r><rPr><b/></rPr><t>" + safe + b"</t></r></si>"
+            data = _rewrite(base, {}, {"xl/sharedStrings.xml": SST % run})
+        with pytest.raises(FileRefused) as refused:
+            check_package(data)
+        assert refused.value.code == "victim_identifying_data" and label.strip() not in refused.value.message, (how, label)
+
+
+def test_a_part_that_cannot_be_parsed_fails_closed() -> None:
+    """A damaged XML part cannot be checked, so the file is refused rather than read past."""
+    data = _rewrite(_save(_clean()), {"xl/worksheets/sheet3.xml": lambda b: b[: len(b) // 2]})
+    with pytest.raises(FileRefused) as refused:
+        check_package(data)
+    assert refused.value.code == "corrupt_file" and not refused.value.keep_values
