@@ -130,9 +130,12 @@ class Protector:
 
     def stand_in(self, measure: str, subgrant_id: str, period: str, count: Any, victimization: str | None = None) -> int | None:
         """The record's stand-in; None (nothing reported) stays None."""
-        if count is None or count != count:  # None or NaN
+        if count is None:
             return None
-        n = int(count)
+        try:
+            n = int(count)
+        except (TypeError, ValueError):  # NaN or pandas' NA: nothing reported
+            return None
         if n == 0 or n > self.threshold:
             return stand_in(n, 0.0, self.threshold, self.shift)
         return stand_in(n, record_fraction(self.key, measure, subgrant_id, period, victimization), self.threshold, self.shift)
