@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard import data
 from ingest.config import settings
 from stopdash.export_cells import table_csv, table_xlsx
+from stopdash.suppression import SHIFT
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -51,8 +52,10 @@ def ratio(value: Any) -> str:
 def suppression_note() -> str:
     n = settings().suppression_threshold
     return (
-        f"Victim confidentiality: counts of people from 1 to {n} are never shown (they read “1–{n}”, "
-        f"i.e. fewer than {n + 1}); no page holds victim-level data."
+        f"Victim confidentiality: counts of people are protected figures. Each count from 1 to {n} in a report is "
+        f"replaced by a fixed stand-in within {SHIFT} of it before anything is added up, so no two filters can be "
+        f"subtracted to give a small count away; figures from 1 to {n} read “1–{n}”, and a total may differ from the "
+        f"reported sum by up to {SHIFT} for each such count. No page holds victim-level data."
     )
 
 

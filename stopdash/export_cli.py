@@ -49,7 +49,8 @@ def cmd_export_summary(args: argparse.Namespace) -> int:
     --format csv: a folder of CSV files, one per sheet (UTF-8 with BOM); a name ending in .zip gives one zip.
     --format html: a self-contained brief with charts that opens and prints without internet.
     --year keeps one award year's subgrants; --period YYYY-Qn reports as of that quarter (default: the latest).
-    Counts of people from 1 to the suppression threshold show as a range (e.g. 1–10).
+    Counts of people are protected figures (sums of fixed stand-ins for small counts; docs/exports.md);
+    figures from 1 to the suppression threshold show as a range (e.g. 1–10).
 
     Example: stopdash export summary --out "STOP summary FY2026.xlsx" --year 2026 --db data/stopdash.duckdb
     """

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from ingest.vocab import FUNDING_TYPES, LEVELS, STEPS
 from stopdash.export_model import Summary
 from stopdash.export_xlsx import context_line
+from stopdash.suppression import SHIFT
 
 WIDTH, HEIGHT = 700, 330
 BLUE, GREY, GREEN, RED = "#1F4E79", "#A6A6A6", "#2E7D32", "#B71C1C"
@@ -201,7 +202,9 @@ def brief_html(summary: Summary) -> str:
     notes = [
         "Allocation base: all award dollars of the award year in the award register. The culturally specific floor is 10% of the "
         "30% victim-services allocation (3% of the total). Prevention counts every subgrant listing purpose area 20 in full.",
-        f"Counts of people from 1 to {t} are shown as 1–{t}; further counts are hidden where a total would reveal a small one.",
+        f"Counts of people are protected figures: each count from 1 to {t} a subgrant reported is replaced by a fixed "
+        f"stand-in within {SHIFT} of it before anything is added up, so no two briefs or filters can be subtracted to give a "
+        f"small count; figures from 1 to {t} are shown as 1–{t}.",
         "Full tables and definitions: the Excel summary (stopdash export summary --format xlsx), sheet Notes.",
     ]
     title = f"{summary.state_name} STOP portfolio brief"

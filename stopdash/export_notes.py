@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ingest.vocab import INDICATORS, LEVELS, PRACTICES, STEPS
+from stopdash.suppression import SHIFT
 
 if TYPE_CHECKING:
     from stopdash.export_model import Summary
@@ -21,8 +22,10 @@ SHEET_NOTES = {
     "Communities": "One row per subgrant with its latest collaboration figures.",
     "Leveraged funding": "Funding beyond STOP reported on the Funding sheets, by source type and form, with totals.",
     "Protocols": "Every protocol in each subgrant's latest report, its step in the 8-step cycle, and whether a review is overdue.",
-    "Survivor engagement": "Status of the eight survivor-engagement practices per subgrant, and survivors engaged (suppressed).",
-    "Services": "People served, partially served and not served, by victimization, in the quarter (suppressed).",
+    "Survivor engagement": "Status of the eight survivor-engagement practices per subgrant, and survivors engaged "
+    "(protected figures: see Counts of people).",
+    "Services": "People served, partially served and not served, by victimization, in the quarter (protected figures: see Counts "
+    "of people); every total is the sum of the protected figures it covers.",
     "Data quality": "Per quarter: reports expected and received, and ingested files by status.",
     "Missing reports": "Every quarterly report owed and not received as an accepted report.",
 }
@@ -112,11 +115,19 @@ def notes_rows(summary: Summary) -> list[tuple[str, str]]:
         ),
         (
             "Suppression",
-            f"Counts of people (survivors engaged, people served) from 1 to {t} are shown as '1–{t}'. Zero is shown as 0. "
-            "'suppressed' hides a further count (or a total) wherever a total would let a small count be worked out "
-            "(complementary suppression); a suppressed body cell is 0 or above the threshold, a suppressed total may be any count. "
-            f"The threshold ({t}) is set in data/config.toml [privacy] suppression_threshold. Counts of subgrants, files and "
-            "protocols are not counts of people and are shown whole.",
+            f"A figure of people from 1 to {t} is shown as '1–{t}'; 0 means every count behind it was a reported 0; blank "
+            f"means not reported. The threshold ({t}) is set in data/config.toml [privacy] suppression_threshold. Counts of "
+            "subgrants, files and protocols are not counts of people and are shown whole.",
+        ),
+        (
+            "Counts of people",
+            "Survivors engaged and people served, partially served or not served are protected figures, not the counts as "
+            f"reported. Each count a subgrant reported from 1 to {t} is replaced, before anything is added up, by a fixed "
+            f"stand-in within {SHIFT} of it (still from 1 to {t}), chosen by a secret key kept with the database; zeros and "
+            f"counts above {t} are kept as reported. Every figure (a row, a total, any dashboard filter, any award year or "
+            "quarter) is the sum of the stand-ins it covers, so no two figures, however filtered, can be subtracted to give a "
+            f"true count from 1 to {t}. A figure over several subgrants may differ from the true sum by up to {SHIFT} for each "
+            f"of their counts from 1 to {t}; the same records always give the same figure.",
         ),
         (
             "Text from grantees",

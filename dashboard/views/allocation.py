@@ -114,7 +114,8 @@ if not data.access().can_export:
     st.stop()
 st.caption(
     "The same files as `stopdash export summary`, for the award year chosen above and the quarter in the sidebar. "
-    "Counts of people are suppressed below the configured threshold; grantee text is written so a spreadsheet never runs it."
+    "Counts of people are protected figures (small counts replaced by fixed stand-ins, so no two exports can be subtracted "
+    "to give one away); grantee text is written so a spreadsheet never runs it."
 )
 
 

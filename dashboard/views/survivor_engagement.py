@@ -108,7 +108,7 @@ shown = engaged.dropna(subset=["survivors_engaged"])
 if engaged.empty:
     st.info("No survivors-engaged counts reported for these filters.")
 elif shown.empty:
-    st.info(f"Every quarter's total for these filters is too small to show. {ui.suppression_note()}")
+    st.info(f"Every quarter's figure for these filters is too small to show. {ui.suppression_note()}")
 else:
     ui.chart(
         charts.bar(
@@ -120,10 +120,10 @@ else:
             y_title="Survivors engaged (people)",
             hover="survivors_text",
             height=360,
-            note="Quarters without a bar: a total of 1–10 people is not shown." if len(shown) < len(engaged) else None,
+            note="Quarters without a bar: a figure of 1–10 is not drawn." if len(shown) < len(engaged) else None,
         ),
         engaged[["period", "survivors_text", "communities_reporting"]].rename(columns={"survivors_text": "survivors_engaged"}),
         key="engaged",
         caption="Sum over reporting communities of the survivors who took part in the collaborative's "
-        f"work in the quarter (one count per report, no names). {ui.suppression_note()}",
+        f"work in the quarter (one protected count per report, no names). {ui.suppression_note()}",
     )
