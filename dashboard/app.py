@@ -18,7 +18,15 @@ from dataclasses import replace  # noqa: E402
 
 from dashboard import data  # noqa: E402
 from dashboard.auth import current_access, sidebar_badge  # noqa: E402
+from stopdash.escape import markdown  # noqa: E402
 from stopdash.queries import Filters, Options, database_problem, filter_options  # noqa: E402
+
+# Streamlit's own table toolbar ("Download as CSV", and copying cells) would write grantee text raw, formula-like
+# cells included; the app's own downloads (ui.download_buttons) keep them inert. The project's config.toml turns it
+# off; this covers a server started without that file. The browser learns the option when a run starts, so rerun once.
+if not st.get_option("client.disableDataExport"):
+    st.set_option("client.disableDataExport", True)
+    st.rerun()
 
 # An emoji favicon is drawn locally; a :material/...: one would be fetched from fonts.gstatic.com.
 st.set_page_config(layout="wide", page_title="stopdash", page_icon="🤝")
@@ -157,7 +165,7 @@ def main() -> None:
     if problem:
         st.title("stopdash")
         st.warning(
-            f"{problem}\n\nLoad an award register and reports first, then reload this page:\n\n"
+            f"{markdown(problem)}\n\nLoad an award register and reports first, then reload this page:\n\n"
             f"- a real portfolio: `stopdash load-awards REGISTER.xlsx --db {db}` then `stopdash ingest REPORTS/ --db {db}`\n"
             "- or the fictional demo portfolio: `stopdash demo`\n\n"
             "The dashboard reads the database named by the `STOPDASH_DB` environment variable "
@@ -175,7 +183,7 @@ def main() -> None:
     st.session_state[data.FILTERS_KEY] = sidebar_filters(opts, scope)
     sidebar_badge(access)
     with st.sidebar:
-        st.caption(f"Database: `{db.name}` · latest reports: {opts.latest or 'none yet'}")
+        st.caption(f"Database: {markdown(db.name)} · latest reports: {markdown(opts.latest or 'none yet')}")
     page.run()
 
 

@@ -3,7 +3,9 @@
 Roles come from data/access.toml (or the file STOPDASH_ACCESS names):
 admin (everything, uploads and exports), coalition (every page read-only, TA
 exports), viewer (read-only, limited to listed counties or regions). A
-signed-in person with no entry gets the role "none" and sees nothing.
+signed-in person with no entry gets the role "none" and sees nothing; so does
+anyone whose identity provider says their e-mail address is not verified
+(an ``email_verified`` claim that is false), whatever the access file says.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ingest.config import DATA_DIR, Settings
 from ingest.errors import ConfigError
 
 ROLES = ("admin", "coalition", "viewer")
+UNVERIFIED = "e-mail not verified"
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Access:
     role: str  # admin, coalition, viewer, or none
     who: str
     counties: frozenset[str] | None = None  # FIPS codes the person may see; None means every county
+    refused: str = ""  # why a signed-in person gets nothing whatever the access file says (UNVERIFIED), else ""
 
     @property
     def can_upload(self) -> bool:
@@ -67,11 +71,28 @@ def _listed(entry: dict[str, object], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def access_for(email: str | None, cfg: Settings, path: Path | None = None) -> Access:
-    """The access of a signed-in person: their own entry first, then their e-mail domain's."""
+def claims_unverified(email_verified: object) -> bool:
+    """Whether an ``email_verified`` claim says no: False, or a false-looking text ("false", "0", "no", "")."""
+    if isinstance(email_verified, bool):
+        return not email_verified
+    if isinstance(email_verified, str):
+        return email_verified.strip().lower() in ("false", "0", "no", "")
+    if isinstance(email_verified, int | float):
+        return email_verified == 0
+    return False  # None: the provider sent no claim; the address is the provider's to vouch for
+
+
+def access_for(email: str | None, cfg: Settings, path: Path | None = None, *, email_verified: object = None) -> Access:
+    """The access of a signed-in person: their own entry first, then their e-mail domain's.
+
+    *email_verified* is the identity token's ``email_verified`` claim (None when the provider sends none):
+    when it says the address is not verified, the person gets nothing.
+    """
     if not email:
         return Access("none", "unknown")
     email = email.strip().lower()
+    if claims_unverified(email_verified):
+        return Access("none", email, refused=UNVERIFIED)
     rules = load_rules(path or access_path())
     entry = rules.get(email) or rules.get("@" + email.rpartition("@")[2])
     if entry is None:

@@ -85,15 +85,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     Example: stopdash ingest reports/2026-Q1/ --db data/stopdash.duckdb
     """
-    from ingest.pipeline import collect_paths, ingest_paths
+    from ingest.pipeline import collect, ingest_paths
 
-    files = collect_paths(args.paths)
-    if not files:
+    found = collect(args.paths)
+    if not found.jobs and not found.links:
         print(f"No .xlsx or .xlsm files found in {', '.join(map(str, args.paths))}.", file=sys.stderr)
         return 2
-    advance, stop = _progress(len(files))
+    advance, stop = _progress(len(found.jobs))
     try:
-        summary = ingest_paths(files, args.db, progress=advance)
+        summary = ingest_paths(args.paths, args.db, progress=advance)  # links inside folders are reported, not read
     finally:
         stop()
     print_summary(summary)
@@ -115,6 +115,29 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def dashboard_command(port: int, address: str = "localhost") -> list[str]:
+    """`streamlit run` of the dashboard with the project's config and secrets passed explicitly, from any folder.
+
+    Streamlit reads `.streamlit/config.toml` and `.streamlit/secrets.toml` from the folder it is started in:
+    every option of the project's config.toml becomes a flag, and the secrets files are named, so where the
+    command runs from does not matter.
+    """
+    import tomllib
+
+    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py")]
+    config = REPO / ".streamlit" / "config.toml"
+    options = tomllib.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
+    options.setdefault("server", {}).update({"headless": True, "port": port, "address": address})
+    options.setdefault("client", {})["disableDataExport"] = True
+    for section, values in options.items():
+        for key, value in values.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            command += [f"--{section}.{key}", text]
+    for secrets in (Path.home() / ".streamlit" / "secrets.toml", REPO / ".streamlit" / "secrets.toml"):
+        command += ["--secrets.files", str(secrets)]
+    return command
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build a synthetic statewide portfolio (fictional) and open the dashboard on it.
 
@@ -128,19 +151,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.build_only:
         return 0
     env = dict(os.environ, STOPDASH_DB=str(db))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO / "dashboard" / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(args.port),
-        "--server.address",
-        "localhost",
-    ]
+    command = dashboard_command(args.port)
     print(f"Opening the dashboard at http://localhost:{args.port}  (Ctrl+C to stop)")
     return subprocess.call(command, env=env, cwd=REPO)
 

@@ -11,7 +11,12 @@ None of it may become markup where it is displayed:
   backslash-escaped (CommonMark renders ``\\x`` as ``x``), so links, images,
   autolinks (``http://…``, ``www.…``, e-mail addresses), emphasis, headings,
   lists, tables, HTML, LaTeX (``$``) and Streamlit's ``:color[…]`` directives
-  all show as the literal characters. Line breaks become spaces.
+  all show as the literal characters. Line breaks become spaces, and leading and
+  trailing white space is dropped (indentation would make a code block).
+  Streamlit's renderer also turns bare ``http://…``, ``www.…`` and e-mail
+  addresses into links *after* parsing, escapes or not (GitHub-flavoured
+  "autolink literals"); an invisible WORD JOINER (U+2060) after ``http``,
+  ``https``, ``ftp`` or ``www`` and after ``@`` keeps them text.
 * :func:`plotly` for plotly text (trace names in legends, hover texts, category
   tick labels, annotations), which renders a subset of HTML (``<a href>``,
   ``<b>``, ``<br>``…) and decodes entities: ``&``, ``<`` and ``>`` become
@@ -26,12 +31,15 @@ from __future__ import annotations
 
 import html as _html
 import math
+import re
 import string
 from typing import Any
 
 __all__ = ["html", "markdown", "plotly", "plotly_values"]
 
 _MARKDOWN_SPECIAL = frozenset(string.punctuation)  # the ASCII punctuation CommonMark lets a backslash escape
+_WORD_JOINER = "\u2060"
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|@")
 _LINE_BREAKS = ("\r\n", "\r", "\n", "\u2028", "\u2029", "\x0b", "\x0c", "\x85")
 
 
@@ -46,6 +54,7 @@ def markdown(value: Any) -> str:
     text = _text(value)
     for brk in _LINE_BREAKS:
         text = text.replace(brk, " ")
+    text = _AUTOLINK_START.sub(lambda m: m.group(0) + _WORD_JOINER, text.strip())
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 

@@ -265,7 +265,7 @@ def county_map(
                     "cmax": cmax,
                     "showscale": True,
                     "colorbar": {
-                        "title": {"text": value_label, "side": "right"},
+                        "title": {"text": plotly(value_label), "side": "right"},
                         "tickformat": value_format,
                         "thickness": 14,
                         "len": 0.8,

@@ -127,24 +127,30 @@ def test_profile_only_report_records_unknown_not_zero(db: Path) -> None:
 
 
 def test_row_errors_drop_only_their_rows_and_name_the_cell(db: Path) -> None:
-    """A bad value drops its row only, with an issue naming sheet, cell, raw value and rule."""
+    """A bad required value drops its row, a bad optional one only empties its cell; each issue names sheet, cell and column."""
     outcome = ingest(db, "row-errors.xlsx").outcomes[0]
-    assert (outcome.status, outcome.errors) == ("accepted_with_errors", 9)
-    issues = rows(db, "SELECT sheet, cell, code FROM ingest_issues WHERE severity = 'error' ORDER BY sheet, cell")
+    assert (outcome.status, outcome.errors) == ("accepted_with_errors", 7)
+    issues = rows(db, "SELECT sheet, cell, severity, code FROM ingest_issues WHERE sheet IS NOT NULL ORDER BY sheet, cell")
     assert issues == [
-        ("Funding", "C2", "negative_amount"),
-        ("Funding", "C3", "not_money"),
-        ("Maturity", "A9", "duplicate_indicator"),
-        ("Maturity", "B4", "score_out_of_range"),
-        ("Partners", "A4", "missing_value"),
-        ("Partners", "B3", "unknown_discipline"),
-        ("Partners", "C5", "not_yes_no"),
-        ("Partners", "D5", "not_whole_number"),
-        ("Profile", "B7", "negative_count"),
+        ("Funding", "C2", "error", "negative_amount"),
+        ("Funding", "C3", "error", "not_money"),
+        ("Maturity", "A9", "error", "duplicate_indicator"),
+        ("Maturity", "B4", "error", "score_out_of_range"),
+        ("Partners", "A4", "error", "missing_value"),
+        ("Partners", "B3", "error", "unknown_discipline"),
+        ("Partners", "C5", "warning", "not_yes_no"),
+        ("Partners", "D5", "warning", "not_whole_number"),
+        ("Profile", "B7", "error", "negative_count"),
     ]
     message = rows(db, "SELECT message FROM ingest_issues WHERE code = 'unknown_discipline'")[0][0]
-    assert message.startswith("Partners!B3: 'Astrology' is not a discipline")
-    assert rows(db, "SELECT partner FROM partners") == [("Good partner",)]
+    assert message.startswith("Partners!B3 (Discipline): 'Astrology' is not a discipline")
+    assert rows(db, "SELECT message FROM ingest_issues WHERE code = 'missing_value'")[0][0] == (
+        "Partners!A4 (Partner): this required cell is empty. The row was not loaded; correct it and send the report again."
+    )
+    assert rows(db, "SELECT partner, mou_signed, meetings_attended FROM partners ORDER BY 1") == [
+        ("Good partner", True, 2),
+        ("Half-day partner", None, None),
+    ]
     # 6 readable indicators is fewer than 7: the score is unknown.
     assert rows(db, "SELECT maturity_score, leveraged_total, survivors_engaged FROM community_period") == [(None, Decimal("750.00"), None)]
 
