@@ -27,7 +27,7 @@ _CATEGORIES = vocabulary_index(
 
 
 class AwardRow(models.Row):
-    subgrant_id: models.Text
+    subgrant_id: models.Id
     organization: models.Text
     community: models.Text
     allocation_category: Annotated[
@@ -131,8 +131,10 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
         )
     seen: dict[str, int] = {}
     for r, record in table.rows:
-        row, row_problems = models.problems(AwardRow, {k: v for k, v in record.items() if k in AwardRow.model_fields})
-        problems: list[tuple[str, ...]] = list(row_problems)
+        row, row_problems = models.problems(
+            AwardRow, {k: v for k, v in record.items() if k in AwardRow.model_fields}, keep_optional=False
+        )  # a subgrant is loaded whole or not at all: its dollars feed the statutory checks
+        problems: list[tuple[str, ...]] = [(p.field, p.code, p.rule, *((None, p.found) if p.found else ())) for p in row_problems]
         values = row.model_dump() if row else {}
         if row:
             problems += _rules(values)
@@ -144,7 +146,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
             elif county.fips not in lists["counties"]:
                 lists["counties"].append(county.fips)
         if not lists["counties"] and not any(p[0] == "counties" for p in problems):
-            problems.append(("counties", "missing_value", "at least one county (this column is required)"))
+            problems.append(("counties", "missing_value", "at least one county"))
         for word in _split(record.get("tribal_nations")):
             tribe = cfg.tribe(word)
             if tribe is None:
@@ -167,15 +169,21 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
             seen.setdefault(key, r)
         for name, code, rule, *part in problems:
             ref = cell_ref(r, table.columns.get(name, 0))
-            raw = part[0] if part else record.get(name)
-            what = f"'{quoted(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
+            raw = part[0] if part and part[0] is not None else record.get(name)
+            if len(part) > 1 and part[1] and code != "missing_value":
+                what = f"{part[1]}; {rule}"
+            elif code == "missing_value":
+                what = f"this required cell is empty (it needs {rule})"
+            else:
+                what = f"'{quoted(raw)}' is not {rule}"
+            column = next((c.names[0] for c in COLUMNS if c.field == name), name)
             result.issues.append(
                 Issue(
                     sheet.name,
                     ref,
                     "error",
                     code,
-                    f"{sheet.name}!{ref}: {what}. This subgrant was not loaded; correct the register and load it again.",
+                    f"{sheet.name}!{ref} ({column}): {what}. This subgrant was not loaded; correct the register and load it again.",
                 )
             )
         if problems:

@@ -44,6 +44,7 @@ _PICTURES = (".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", "
 # Binary parts that carry no content a person typed: printer set-up, obfuscated embedded fonts.
 _HARMLESS_BINARY = re.compile(r"(^|/)(printerSettings\d*\.bin|[^/]+\.odttf|[^/]+\.fntdata)$", re.IGNORECASE)
 _SHEETS_ABOUT_PRACTICES = {"survivorengagement", "survivorinvolvement", "survivorvoice"}
+CellFacts = dict[str, dict[str, str]]
 _STREAMED = {"row", "c", "si", "comment", "threadedComment"}
 _NOT_TEXT_ATTRS = {"r", "s", "t", "spans", "ht", "x14ac:dyDescent", "customHeight", "style", "min", "max", "width"}
 _FIX = "Reports must never carry information that could identify a victim or anyone else served (VAWA confidentiality)."
@@ -103,6 +104,9 @@ class _Guard:
         self.parts = {self._norm(info.filename): info for info in archive.infolist() if not info.is_dir()}
         self.shared: list[str] = []
         self.ssn_styles: set[int] = set()
+        self.percent_styles: set[int] = set()
+        # Facts about cells that a reader loses: sheet name -> {A1 ref: "error:#N/A" | "formula" | "percent"}.
+        self.facts: CellFacts = {}
         self.sheet_of_part: dict[str, _SheetInfo] = {}
         self.owner: dict[str, _SheetInfo] = {}  # comments, tables, drawings -> the sheet they belong to
         self.checked: set[str] = set()
@@ -266,6 +270,7 @@ class _Guard:
                 done = True
             self._attributes(elem, "The workbook's cell styles", "Save the workbook again from the template, then send it again.")
         self.ssn_styles = {i for i, fmt in enumerate(xfs) if ssn_format(formats.get(fmt, ""))}
+        self.percent_styles = {i for i, fmt in enumerate(xfs) if fmt in (9, 10) or "%" in re.sub(r'"[^"]*"|\\.', "", formats.get(fmt, ""))}
 
     def _shared_strings(self, part: str) -> None:
         for elem in self._elements(part):
@@ -333,14 +338,22 @@ class _Guard:
             texts.extend("".join(t.text or "" for t in child.iter() if _local(t.tag) == "t") for child in elem if _local(child.tag) == "is")
         elif kind in {"str", "e"} and value:
             texts.append(value)
-        elif value is not None and int(elem.get("s", "0") or 0) in self.ssn_styles:
+        style = int(elem.get("s", "0") or 0)
+        formula = next((child.text for child in elem if _local(child.tag) == "f"), None)
+        has_formula = formula is not None or any(_local(child.tag) == "f" for child in elem)
+        if kind == "e":
+            self.facts.setdefault(info.name, {})[ref] = f"error:{(value or '').strip()}"
+        elif has_formula and not value:
+            self.facts.setdefault(info.name, {})[ref] = "formula"
+        elif kind == "n" and value and style in self.percent_styles:
+            self.facts.setdefault(info.name, {})[ref] = "percent"
+        if kind == "n" and value is not None and style in self.ssn_styles:
             raise _refuse(
                 f"{where} cell {ref}",
                 ("a Social Security number", True),
                 "(the cell is formatted as one). Delete it, then send the report again.",
                 info.name,
             )
-        formula = next((child.text for child in elem if _local(child.tag) == "f"), None)
         for text in texts:
             found = _kind_of(text, bare=True)
             if found:
@@ -444,8 +457,12 @@ class _Guard:
                 raise _refuse(where, found, action, sheet)
 
 
-def check_package(data: bytes) -> None:
-    """Refuse (FileRefused, keeping no values) a workbook that carries victim-identifying data anywhere."""
+def check_package(data: bytes) -> CellFacts:
+    """Refuse (FileRefused, keeping no values) a workbook that carries victim-identifying data anywhere.
+
+    Returns what the walk learnt that a reader loses: which cells show an Excel error, hold
+    a formula with no saved result, or are formatted as a percentage (per sheet name and A1 ref).
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError) as e:
@@ -453,4 +470,6 @@ def check_package(data: bytes) -> None:
             "corrupt_file", f"The workbook is damaged and cannot be opened ({type(e).__name__}).", keep_values=False
         ) from None
     with archive:
-        _Guard(archive).run()
+        guard = _Guard(archive)
+        guard.run()
+    return guard.facts

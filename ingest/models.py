@@ -7,6 +7,7 @@ A row is validated whole; every problem in it comes back from
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -20,19 +21,20 @@ def _word(index: dict[str, str], code: str, what: str) -> BeforeValidator:
     return BeforeValidator(lambda raw: n.match_word(raw, index, code, what))
 
 
-def _at_least_zero(code: str) -> AfterValidator:
+def _at_least_zero(code: str, what: str) -> AfterValidator:
     def check(value: Any) -> Any:
         if value is not None and value < 0:
-            raise n.CellProblem(code, "zero or more")
+            raise n.CellProblem(code, f"{what} of zero or more")
         return value
 
     return AfterValidator(check)
 
 
 Text = Annotated[str, BeforeValidator(n.clean_text)]
+Id = Annotated[str, BeforeValidator(n.clean_id)]  # look-alike dashes as hyphens, invisible characters dropped
 OptText = Annotated[str | None, BeforeValidator(n.clean_text)]
-Count = Annotated[int | None, BeforeValidator(n.parse_whole), _at_least_zero("negative_count")]
-Money = Annotated[Decimal, BeforeValidator(n.parse_money), _at_least_zero("negative_amount")]
+Count = Annotated[int | None, BeforeValidator(n.parse_whole), _at_least_zero("negative_count", "a count")]
+Money = Annotated[Decimal, BeforeValidator(n.parse_money), _at_least_zero("negative_amount", "a dollar amount")]
 YesNo = Annotated[bool | None, BeforeValidator(n.parse_yes_no)]
 Date = Annotated[dt.date | None, BeforeValidator(n.parse_date)]
 
@@ -119,19 +121,46 @@ class ServiceRow(Row):
     not_served: Count = None
 
 
-def problems(model: type[Row], record: dict[str, object]) -> tuple[Row | None, list[tuple[str, str, str]]]:
-    """Validate one row: (the row, []) or (None, [(field, code, rule), ...])."""
-    try:
-        return model.model_validate(record), []
-    except ValidationError as e:
-        found = []
-        for err in e.errors():
-            field = str(err["loc"][0]) if err["loc"] else ""
-            cause = (err.get("ctx") or {}).get("error")
-            if isinstance(cause, n.CellProblem):
-                found.append((field, cause.code, cause.rule))
-            elif record.get(field) is None or n.clean_text(record.get(field)) is None:
-                found.append((field, "missing_value", "a value (this column is required)"))
-            else:
-                found.append((field, "invalid_value", err["msg"]))
-        return None, found
+@dataclass(frozen=True)
+class Problem:
+    """One value of a row that could not be read: which field, the issue code, the rule, what the cell shows."""
+
+    field: str
+    code: str
+    rule: str
+    found: str | None = None
+    required: bool = True
+
+
+def problems(model: type[Row], record: dict[str, object], *, keep_optional: bool = True) -> tuple[Row | None, list[Problem]]:
+    """Validate one row: (the row, problems). A bad required value drops the row (None).
+
+    With *keep_optional*, a bad value in an optional column is left empty (NULL) instead
+    and the rest of the row is kept: a check mark in "MOU signed" must not lose the partner.
+    """
+    record = dict(record)
+    found: list[Problem] = []
+    for _attempt in range(2):
+        try:
+            return model.model_validate(record), found
+        except ValidationError as e:
+            dropped = False
+            for err in e.errors():
+                name = str(err["loc"][0]) if err["loc"] else ""
+                spec = model.model_fields.get(name)
+                required = spec is None or spec.is_required() or not keep_optional
+                cause = (err.get("ctx") or {}).get("error")
+                if isinstance(cause, n.CellProblem):
+                    found.append(Problem(name, cause.code, cause.rule, cause.found, required))
+                elif record.get(name) is None or n.clean_text(record.get(name)) is None:
+                    found.append(Problem(name, "missing_value", "a value", "this required cell is empty", True))
+                    required = True
+                else:
+                    found.append(Problem(name, "invalid_value", err["msg"], None, required))
+                if required:
+                    dropped = True
+                else:
+                    record[name] = None
+            if dropped:
+                return None, found
+    return None, found

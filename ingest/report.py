@@ -119,6 +119,17 @@ SECTIONS: dict[str, Section] = {
 }
 
 PROFILE_SHEETS = ["Profile", "Grantee", "Grantee info", "Cover", "General information"]
+PROFILE_NAMES = {
+    "subgrant_id": "Subgrant ID",
+    "period": "Reporting period",
+    "period_start": "Period start",
+    "period_end": "Period end",
+    "prepared_by": "Prepared by",
+    "email": "Email",
+    "date_submitted": "Date submitted",
+    "meetings_held": "Collaborative meetings held",
+    "survivors_engaged": "Survivors engaged",
+}
 PROFILE_LABELS = {
     word_key(label): name
     for name, labels in {
@@ -173,24 +184,36 @@ def quoted(raw: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
+def _read_profile(sheet: Sheet, report: ParsedReport, facts: dict[str, str]) -> None:
     found: dict[str, tuple[int, int, object]] = {}
-    for name, r, c, value in labelled_values(sheet, PROFILE_LABELS):
+    for name, r, c, value in labelled_values(sheet, PROFILE_LABELS, facts):
         found.setdefault(name, (r, c, value))
 
     def bad(name: str, problem: normalize.CellProblem) -> None:
         r, c, value = found[name]
+        label = PROFILE_NAMES[name]
+        what = f"{problem.found}; {problem.rule}" if problem.found else f"'{quoted(value)}' is not {problem.rule}"
         report.issues.append(
             Issue(
                 sheet.name,
                 cell_ref(r, c),
                 "error",
                 problem.code,
-                f"{sheet.name}!{cell_ref(r, c)}: '{quoted(value)}' is not {problem.rule}. It was left out; correct it in the next report.",
+                f"{sheet.name}!{cell_ref(r, c)} ({label}): {what}. It was left out; correct it in the next report.",
             )
         )
 
-    subgrant = normalize.clean_text(found.get("subgrant_id", (0, 0, None))[2])
+    for name in ("subgrant_id", "period", "period_start", "period_end"):
+        if name in found:
+            r, c, value = found[name]
+            problem = _cell_fact(facts, r, c, name, {name: value}, _ProfileKeys)
+            if problem:  # the ID or the quarter cannot be read from what the reader sees: say why, not "missing"
+                raise FileRefused(
+                    "no_subgrant_id" if name == "subgrant_id" else "no_period",
+                    f"{sheet.name}!{cell_ref(r, c)} ({PROFILE_NAMES[name]}): {problem.found}; {problem.rule}, then send the report again.",
+                    sheet=sheet.name,
+                )
+    subgrant = normalize.clean_id(found.get("subgrant_id", (0, 0, None))[2])
     if subgrant is None:
         raise FileRefused(
             "no_subgrant_id",
@@ -200,6 +223,7 @@ def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
         )
     report.subgrant_id = subgrant
     report.period = _read_period(sheet, found)
+    _another_quarter(sheet, found, report)
     readers = {
         "prepared_by": normalize.clean_text,
         "email": normalize.clean_text,
@@ -210,13 +234,57 @@ def _read_profile(sheet: Sheet, report: ParsedReport) -> None:
     for name, reader in readers.items():
         if name not in found:
             continue
+        r, c, raw = found[name]
+        fact = _cell_fact(facts, r, c, name, {name: raw}, _ProfileKeys)
+        if fact:
+            bad(name, normalize.CellProblem(fact.code, fact.rule, fact.found))
+            continue
         try:
-            value = reader(found[name][2])
+            value = reader(raw)
             if isinstance(value, int) and value < 0:
                 raise normalize.CellProblem("negative_count", "a whole number of zero or more")
             report.profile[name] = value
         except normalize.CellProblem as problem:
             bad(name, problem)
+
+
+class _ProfileKeys(models.Row):
+    """The Profile's labels as a model, so cell facts know which are required."""
+
+    subgrant_id: str
+    period: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    prepared_by: str | None = None
+    email: str | None = None
+    date_submitted: str | None = None
+    meetings_held: int | None = None
+    survivors_engaged: int | None = None
+
+
+def _another_quarter(sheet: Sheet, found: dict[str, tuple[int, int, object]], report: ParsedReport) -> None:
+    """Warn when the Profile gives a second quarter further along the period's row (B2 2025-Q1, C2 2025-Q2)."""
+    if "period" not in found:
+        return
+    r, c, _value = found["period"]
+    for c2 in range(c + 1, len(sheet.rows[r]) if r < len(sheet.rows) else 0):
+        try:
+            other = normalize.parse_quarter(sheet.rows[r][c2])
+        except normalize.CellProblem:
+            continue
+        if other and other != report.period:
+            ref = cell_ref(r, c2)
+            report.issues.append(
+                Issue(
+                    sheet.name,
+                    ref,
+                    "warning",
+                    "second_period",
+                    f"{sheet.name}!{ref} (Reporting period): a second quarter, {other}, follows {report.period} in "
+                    f"{cell_ref(r, c)}; the report was read as {report.period} only. Send one workbook per quarter.",
+                )
+            )
+            return
 
 
 def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str:
@@ -251,7 +319,60 @@ def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str
     raise FileRefused("no_period", f"Sheet '{sheet.name}' has no reporting period: {how}", sheet=sheet.name)
 
 
-def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -> None:
+# Columns whose values are numbers: a percentage format there shows something else than the value read.
+NUMBER_FIELDS = {"score", "meetings_attended", "amount", "served", "partially_served", "not_served", "meetings_held", "survivors_engaged"}
+
+
+def _cell_fact(
+    facts: dict[str, str], r: int, c: int, name: str, record: dict[str, object], model: type[models.Row]
+) -> models.Problem | None:
+    """The problem a cell's saved form shows that its value alone hides (from the guard's walk of the sheet)."""
+    fact = facts.get(cell_ref(r, c))
+    if fact is None:
+        return None
+    spec = model.model_fields.get(name)
+    required = spec is not None and spec.is_required()
+    if fact.startswith("error:"):
+        shown = fact[6:] or "an error"
+        return models.Problem(
+            name, "excel_error", "correct the formula or type the value", f"the cell shows {shown} (an Excel error)", required
+        )
+    if fact == "formula" and normalize.clean_text(record.get(name)) is None:
+        return models.Problem(
+            name,
+            "formula_without_value",
+            "open the workbook in Excel and save it (Excel then saves the result), or type the value",
+            "the cell holds a formula with no saved result",
+            required,
+        )
+    value = record.get(name)
+    if fact == "percent" and name in NUMBER_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return models.Problem(
+            name,
+            "percent_format",
+            "format the cell as a plain number (Home > Number Format > Number) and type the value",
+            f"the cell is formatted as a percentage and shows {value * 100:g}%",
+            required,
+        )
+    return None
+
+
+def row_message(sheet: str, ref: str, column: str, problem: models.Problem, raw: object, *, dropped: bool) -> str:
+    """What went wrong in one cell, where (sheet, cell, column) and what to do next, for a grantee."""
+    if problem.code == "missing_value":
+        what = "this required cell is empty"
+    elif problem.found:
+        what = f"{problem.found}; {problem.rule}"
+    else:
+        what = f"'{quoted(raw)}' is not {problem.rule}"
+    if dropped:
+        then = "The row was not loaded; correct it and send the report again."
+    else:
+        then = "That cell was left empty and the rest of the row was loaded; correct it in the next report."
+    return f"{sheet}!{ref} ({column}): {what}. {then}"
+
+
+def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport, facts: dict[str, str]) -> None:
     table = find_table(sheet, spec.columns)
     if table is None:
         missing = ", ".join(missing_columns(sheet, spec.columns))
@@ -279,23 +400,30 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport) -
         )
     rows: list[tuple[int, dict[str, object]]] = []
     seen: dict[object, int] = {}
+    column_names = {col.field: col.names[0] for col in spec.columns}
     for r, record in table.rows:
         if spec.unique and all(normalize.clean_text(v) is None for f, v in record.items() if f != spec.unique):
             continue  # a pre-filled code (C3, S5, ...) left unanswered is a blank row, not an error
+        record = dict(record)
+        lost = [p for p in (_cell_fact(facts, r, c, name, record, spec.model) for name, c in table.columns.items()) if p]
+        for p in lost:
+            record[p.field] = None  # what the reader saw in that cell is not the value (an error, a formula, a percentage)
         row, found = models.problems(spec.model, record)
-        for name, code, rule in found:
-            ref = cell_ref(r, table.columns.get(name, 0))
-            raw = record.get(name)
-            what = f"'{quoted(raw)}' is not {rule}" if code != "missing_value" else f"a required value is missing ({rule})"
+        found = lost + [p for p in found if p.field not in {q.field for q in lost}]
+        dropped = row is None or any(p.required for p in lost)
+        for p in found:
+            ref = cell_ref(r, table.columns.get(p.field, 0))
             report.issues.append(
                 Issue(
                     sheet.name,
                     ref,
-                    "error",
-                    code,
-                    f"{sheet.name}!{ref}: {what}. The row was not loaded; correct it and send the report again.",
+                    "error" if p.required or p.code == "percent_format" else "warning",
+                    p.code,
+                    row_message(sheet.name, ref, column_names.get(p.field, p.field), p, record.get(p.field), dropped=dropped),
                 )
             )
+        if dropped or row is None:
+            continue
         if row is None:
             continue
         values = row.model_dump()
@@ -367,7 +495,7 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
     report = ParsedReport(source_file=source_file, sha256=hashlib.sha256(data).hexdigest())
     try:
         check_bytes(data, cfg)
-        check_package(data)  # the confidentiality guard, before any reader sees a cell
+        facts = check_package(data)  # the confidentiality guard, before any reader sees a cell
         sheets = read_sheets(data)
         profile = find_sheet(sheets, PROFILE_SHEETS)
         if profile is None:
@@ -377,7 +505,7 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
                 f"The workbook has no Profile sheet (its sheets: {names}). "
                 "Use the blank template from stopdash, which starts with a Profile sheet.",
             )
-        _read_profile(profile, report)
+        _read_profile(profile, report, facts.get(profile.name, {}))
         for key, spec in SECTIONS.items():
             sheet = find_sheet(sheets, spec.sheets)
             if sheet is None:
@@ -394,7 +522,7 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
                         )
                     )
                 continue
-            _read_section(key, spec, sheet, report)
+            _read_section(key, spec, sheet, report, facts.get(sheet.name, {}))
     except FileRefused as refusal:
         return report.refuse(refusal)
     except Exception as e:  # noqa: BLE001 - a file that breaks the reader must not break the run

@@ -18,7 +18,7 @@ from ingest.audit import record
 from ingest.awards import ParsedRegister
 from ingest.db import refresh_derived
 from ingest.errors import FileRefused
-from ingest.normalize import quarter_bounds
+from ingest.normalize import odd_characters, quarter_bounds
 from ingest.report import ParsedReport
 
 MONEY = pa.decimal128(14, 2)
@@ -137,7 +137,12 @@ class Register:
                 FileRefused(
                     "unknown_subgrant",
                     f"Subgrant ID '{report.subgrant_id}' is not in the award register. "
-                    "Check it against your award letter; if it is right, ask the state to load the current register.",
+                    + (
+                        f"It contains {', '.join(odd)}, which may look like an ordinary letter or sign but is not; retype the ID. "
+                        if (odd := odd_characters(report.subgrant_id))
+                        else ""
+                    )
+                    + "Check it against your award letter; if it is right, ask the state to load the current register.",
                 )
             )
             return

@@ -8,7 +8,7 @@ Coordinates are kept so every issue can name its cell.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import python_calamine
@@ -131,6 +131,27 @@ class Table:
     totals: list[tuple[int, dict[str, object]]]
 
 
+def _header_cells(sheet: Sheet, r: int, lookup: dict[str, str]) -> list[tuple[int, object]]:
+    """Row *r* read as a header, completed from the row above where it is blank.
+
+    A header over two rows ("Participation this quarter" merged over "MOU signed" and
+    "Meetings attended", with "Partner" and "Discipline" standing in the first row only)
+    is one header: a blank cell of the lower row takes the known column name above it.
+    """
+    cells = list(enumerate(sheet.rows[r]))
+    if r == 0 or all(header_key(v) not in lookup for v in sheet.rows[r]):
+        return cells
+    above = sheet.rows[r - 1]
+    width = max(len(above), len(sheet.rows[r]))
+    out = []
+    for c in range(width):
+        value = sheet.rows[r][c] if c < len(sheet.rows[r]) else None
+        if _blank(value) and c < len(above) and header_key(above[c]) in lookup:
+            value = above[c]
+        out.append((c, value))
+    return out
+
+
 def find_table(sheet: Sheet, columns: list[Column]) -> Table | None:
     """Locate the header row in the first rows and read the table under it.
 
@@ -142,7 +163,7 @@ def find_table(sheet: Sheet, columns: list[Column]) -> Table | None:
     for r in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
         found: dict[str, int] = {}
         unknown: list[tuple[int, str]] = []
-        for c, value in enumerate(sheet.rows[r]):
+        for c, value in _header_cells(sheet, r, lookup):
             key = header_key(value)
             if not key:
                 continue
@@ -181,16 +202,20 @@ def missing_columns(sheet: Sheet, columns: list[Column]) -> list[str]:
     return [col.names[0] for col in columns if col.required and col.field not in best]
 
 
-def labelled_values(sheet: Sheet, labels: dict[str, str]) -> Iterator[tuple[str, int, int, object]]:
-    """(field, row, col, value) for each label found: the value is the next non-empty cell to its right."""
+def labelled_values(sheet: Sheet, labels: dict[str, str], filled: Collection[str] = ()) -> Iterator[tuple[str, int, int, object]]:
+    """(field, row, col, value) for each label found: the value is the next non-empty cell to its right.
+
+    Cells named in *filled* (A1 refs) count as non-empty even when the reader saw nothing there
+    (a formula with no saved result, an Excel error), so the message can point at them.
+    """
     for r, cells in enumerate(sheet.rows):
         for c, value in enumerate(cells):
             field = labels.get(header_key(value)) if isinstance(value, str) else None
             if field is None:
                 continue
-            for c2 in range(c + 1, len(cells)):
-                if not _blank(cells[c2]):
-                    yield field, r, c2, cells[c2]
+            for c2 in range(c + 1, max(len(cells), c + 2)):
+                if (c2 < len(cells) and not _blank(cells[c2])) or cell_ref(r, c2) in filled:
+                    yield field, r, c2, cells[c2] if c2 < len(cells) else None
                     break
             else:
                 yield field, r, c + 1, None

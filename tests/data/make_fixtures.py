@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -305,6 +306,88 @@ def formula_cached_values() -> None:
     (HERE / "formula-cached-values.xlsx").write_bytes(out.getvalue())
 
 
+def drift(name: str, edit: Callable[[openpyxl.Workbook], None]) -> None:
+    """The clean report with one kind of human drift applied, as grantees send it."""
+    full_report(name)
+    wb = openpyxl.load_workbook(HERE / name)
+    edit(wb)
+    save(wb, name)
+
+
+def _european_numbers(wb: openpyxl.Workbook) -> None:
+    ws = wb["Funding"]
+    ws.delete_rows(5)  # no Total row: the amounts are the case
+    ws["D2"], ws["D3"], ws["D4"] = "9.100,00", "1.234.567", "12,50"
+    ws.append(["Friends of the MDT (fictional)", "Individual donors", "Cash", "9.100", "No"])
+
+
+def _percent_formats(wb: openpyxl.Workbook) -> None:
+    wb["Maturity"]["B2"] = 1.0
+    wb["Maturity"]["B2"].number_format = "0%"
+    wb["Partners"]["D3"] = 0.5
+    wb["Partners"]["D3"].number_format = "0.0%"
+
+
+def _excel_errors(wb: openpyxl.Workbook) -> None:
+    wb["Funding"].delete_rows(5)
+    wb["Funding"]["D3"] = "#N/A"  # openpyxl writes these as error cells, as Excel saves them
+    wb["Partners"]["D3"] = "#DIV/0!"
+
+
+def _two_row_header(wb: openpyxl.Workbook) -> None:
+    ws = wb["Partners"]
+    ws.insert_rows(1)
+    ws["A1"], ws["B1"], ws["C1"] = "Partner", "Discipline", "Participation this quarter"
+    ws["A2"], ws["B2"] = None, None
+    ws.merge_cells("C1:D1")
+
+
+def _check_marks(wb: openpyxl.Workbook) -> None:
+    for row, mark in zip(range(2, 7), ["\u2713", "\u2714", "\u2611", "\u2717", "\u2718"], strict=True):
+        wb["Partners"][f"C{row}"] = mark
+
+
+def _second_quarter(wb: openpyxl.Workbook) -> None:
+    wb["Profile"]["C2"] = "2026-Q2"
+
+
+def _formulas_without_values(wb: openpyxl.Workbook) -> None:
+    wb["Funding"].delete_rows(5)
+    wb["Funding"]["D2"] = "=2500*2"  # openpyxl saves a formula with no result, as scripts do
+    wb["Partners"]["D2"] = "=1+2"
+
+
+def _formula_period(wb: openpyxl.Workbook) -> None:
+    wb["Profile"]["B2"] = '="2026-"&"Q1"'
+
+
+def _lookalike_id(wb: openpyxl.Workbook) -> None:
+    wb["Profile"]["B1"] = "MN\u2013T\u2011001\u200b"  # en dash, non-breaking hyphen, zero-width space
+
+
+def _cyrillic_id(wb: openpyxl.Workbook) -> None:
+    wb["Profile"]["B1"] = "\u041cN-T-001"  # a Cyrillic capital em where the M should be
+
+
+DRIFT = {
+    "european-number-text.xlsx": _european_numbers,
+    "percent-formatted-numbers.xlsx": _percent_formats,
+    "excel-error-values.xlsx": _excel_errors,
+    "two-row-header.xlsx": _two_row_header,
+    "check-marks-in-mou.xlsx": _check_marks,
+    "second-quarter-in-profile.xlsx": _second_quarter,
+    "formulas-without-saved-values.xlsx": _formulas_without_values,
+    "formula-period-without-saved-value.xlsx": _formula_period,
+    "lookalike-characters-in-subgrant-id.xlsx": _lookalike_id,
+    "cyrillic-letter-in-subgrant-id.xlsx": _cyrillic_id,
+}
+
+
+def drift_fixtures() -> None:
+    for name, edit in DRIFT.items():
+        drift(name, edit)
+
+
 def main() -> None:
     register()
     register_with_errors()
@@ -325,6 +408,7 @@ def main() -> None:
     identifying("ssn-in-cell.xlsx", ssn_cell=True)
     contact_in_notes()
     formula_cached_values()
+    drift_fixtures()
     (HERE / "csv-renamed.xlsx").write_text("Subgrant ID,Period\nMN-T-001,2026-Q1\n")
     (HERE / "html-renamed.xlsx").write_text("<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>")
     # The first bytes of an OLE compound file, as old .xls files and password-protected workbooks start.
