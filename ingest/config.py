@@ -40,6 +40,11 @@ class Settings:
     tribal_nations: tuple[str, ...]
     county_index: dict[str, County] = field(repr=False)
     tribe_index: dict[str, str] = field(repr=False)
+    # Reading one file: the largest extent (rows x columns) a sheet may span, and the
+    # memory and time the separate process that reads it is given ([limits] in config.toml).
+    max_sheet_cells: int = 2_000_000
+    worker_memory_bytes: int = 1024 * 1024 * 1024
+    parse_timeout_s: float = 60.0
 
     @property
     def state_fips(self) -> str:
@@ -99,6 +104,9 @@ def _load(path: Path) -> Settings:
         tribal_nations=tuple(r["name"] for r in tribe_rows),
         county_index=county_index,
         tribe_index=tribe_index,
+        max_sheet_cells=int(limits.get("max_sheet_cells", 2_000_000)),
+        worker_memory_bytes=int(float(limits.get("worker_memory_mb", 1024)) * 1024 * 1024),
+        parse_timeout_s=float(limits.get("parse_timeout_s", 60)),
     )
 
 

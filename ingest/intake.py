@@ -1,18 +1,32 @@
 """Reading one file from disk into a parsed report, and keeping its original bytes.
 
-This is what the worker processes run, so it imports only the parsing side of the
-engine (no DuckDB, no Arrow): a spawned worker starts in a fraction of the time.
+The reading and parsing here run in the worker processes of ingest.isolation, so this
+imports only the parsing side of the engine (no DuckDB, no Arrow): a spawned worker
+starts in a fraction of the time. Archiving runs in the main process, and only for
+files that passed every check.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.config import settings
 from ingest.errors import FileRefused
 from ingest.report import ParsedReport, parse_report
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to read: where it is, the name it is reported under, and whether a link may be followed."""
+
+    path: Path
+    name: str
+    follow_links: bool = True  # False for files found inside a folder
 
 
 def archive(data: bytes, sha256: str, source_file: str, archive_dir: Path) -> None:
@@ -23,22 +37,63 @@ def archive(data: bytes, sha256: str, source_file: str, archive_dir: Path) -> No
         return
     archive_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, target)
-
-
-def read_and_parse(path: Path, archive_to: Path | None, display_name: str | None = None) -> ParsedReport:
-    """Parse one file and keep its original bytes (unless it carries victim-identifying data)."""
-    name = display_name or path.name
     try:
-        data = path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def symlink_refusal(name: str) -> FileRefused:
+    return FileRefused(
+        "symlink_not_followed",
+        f"{name} is a link to a file or folder elsewhere; links inside a folder are not followed, so it was not read. "
+        "Copy the workbook itself into the folder, or name it on the command line.",
+    )
+
+
+def _too_large(size: int | None, limit: int) -> FileRefused:
+    what = f"{size / 1e6:.1f} MB" if size is not None else "larger than that"
+    return FileRefused(
+        "file_too_large",
+        f"The file is {what}, over the {limit / 1e6:.0f} MB limit; it was not read. Remove pictures or unused sheets and send it again.",
+    )
+
+
+def read_bounded(path: Path, max_bytes: int, *, follow_links: bool = True) -> bytes:
+    """The file's bytes; refused (FileRefused) by its size before it is read, and never read past *max_bytes* + 1."""
+    name = path.name
+    try:
+        if not follow_links and stat.S_ISLNK(os.lstat(path).st_mode):
+            raise symlink_refusal(name)
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise _too_large(size, max_bytes)
+        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(os.open(path, flags), "rb") as f:
+            size = os.fstat(f.fileno()).st_size  # the file opened, in case it was swapped since
+            if size > max_bytes:
+                raise _too_large(size, max_bytes)
+            data = f.read(max_bytes + 1)
     except OSError as e:
-        report = ParsedReport(source_file=name, sha256="")
-        return report.refuse(
-            FileRefused("unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere.")
-        )
+        if not follow_links and e.errno == errno.ELOOP:  # swapped for a link between the check and the open
+            raise symlink_refusal(name) from None
+        raise FileRefused(
+            "unreadable_file", f"The file cannot be opened ({e.strerror}). Check that it exists and is not open elsewhere."
+        ) from None
+    if len(data) > max_bytes:  # it grew while being read
+        raise _too_large(None, max_bytes)
+    return data
+
+
+def parse(data: bytes, name: str) -> tuple[ParsedReport, bytes | None]:
+    """Parse a file's bytes; the bytes come back (to be archived) only when the file was not refused."""
     report = parse_report(data, name, settings())
-    if archive_to is not None and (report.refusal is None or report.refusal.keep_values):
-        archive(data, report.sha256, name, archive_to)
-    return report
+    return report, (data if report.refusal is None else None)
+
+
+def refused(name: str, refusal: FileRefused, sha256: str = "") -> ParsedReport:
+    """The report of a file refused before (or instead of) being parsed."""
+    return ParsedReport(source_file=name, sha256=sha256).refuse(refusal)

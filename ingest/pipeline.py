@@ -1,16 +1,15 @@
-"""Ingesting files end to end: find them, parse them (in parallel), store them in batches.
+"""Ingesting files end to end: find them, parse them (in worker processes), store them in batches.
 
 The database is held only while storing, so the dashboard can keep reading
-while workbooks are parsed.
+while workbooks are parsed. No file is read in this process: see ingest.isolation.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import stat
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,52 +18,80 @@ from ingest.awards import ParsedRegister, parse_register
 from ingest.config import settings
 from ingest.db import connection
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
-from ingest.intake import archive, read_and_parse
-from ingest.report import ParsedReport
+from ingest.intake import Job, archive, read_bounded, symlink_refusal
+from ingest.isolation import Parsed, ReaderPool, default_workers
 from ingest.store import Outcome, Register, store_register, store_reports
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Whole files per transaction: big enough that per-statement cost vanishes, small enough
 # that a kill loses little work. STOPDASH_BATCH_FILES overrides it (tests use it).
 BATCH_FILES = int(os.environ.get("STOPDASH_BATCH_FILES", "200"))
-# Below this many files a process pool costs more than it saves: starting two workers takes
-# about a second, parsing a report 2-3 ms (bench/run.py measured the crossover near 700).
-PARALLEL_FROM = 600
+# The original bytes of a batch's files wait in memory for the archive; store before they pass this.
+BATCH_BYTES = 256 * 1024 * 1024
+# Below this many files a second worker costs more than it saves: starting one takes about
+# a quarter of a second, parsing a report 5-8 ms (bench/run.py measured the crossover).
+PARALLEL_FROM = 100
+
+
+@dataclass
+class Collected:
+    """What a list of paths holds: the files to read, and the links inside folders that are not followed."""
+
+    jobs: list[Job] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """A symbolic link, or on Windows a junction (a link to a folder that is not a symlink)."""
+    if entry.is_symlink():
+        return True
+    attributes = getattr(entry.stat(follow_symlinks=False), "st_file_attributes", 0)
+    return bool(attributes & getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0))
+
+
+def _walk(folder: Path, found: Collected) -> None:
+    files: list[Path] = []
+    links: list[Path] = []
+    pending = [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                workbook = path.suffix.lower() in WORKBOOK_SUFFIXES and not entry.name.startswith("~$")
+                if _is_link(entry):
+                    if workbook or path.is_dir():  # a link to a folder, or named like a workbook: say it was skipped
+                        links.append(path)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif workbook and entry.is_file(follow_symlinks=False):
+                    files.append(path)
+    found.jobs.extend(Job(p, p.name, follow_links=False) for p in sorted(files))
+    found.links.extend(sorted(links))
+
+
+def collect(paths: Iterable[Path]) -> Collected:
+    """Files named directly, plus every .xlsx/.xlsm under folders (Excel's ~$ lock files skipped).
+
+    Inside a folder, links (to a file or a folder, inside or outside it) are not followed:
+    they are listed in `links`, and reported as not read. A file named directly may be a
+    link: the person named it.
+    """
+    found = Collected()
+    for path in paths:
+        if path.is_dir():
+            _walk(path, found)
+        else:
+            found.jobs.append(Job(path, path.name))
+    return found
 
 
 def collect_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files named directly, plus every .xlsx/.xlsm under folders (Excel's ~$ lock files skipped)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file() and not p.name.startswith("~$"))
-            )
-        else:
-            found.append(path)
-    return found
+    """The files `collect` would read, in order."""
+    return [job.path for job in collect(paths).jobs]
 
 
 def archive_dir(db_path: Path) -> Path:
     return db_path.parent / "archive"
-
-
-def _parsed(paths: list[Path], archive_to: Path, workers: int) -> Iterator[ParsedReport]:
-    if workers <= 1 or len(paths) < PARALLEL_FROM:
-        for path in paths:
-            yield read_and_parse(path, archive_to)
-        return
-    # "spawn", as on Windows: a forked child would inherit DuckDB's threads and locks mid-flight.
-    done = 0
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for report in pool.map(read_and_parse, paths, [archive_to] * len(paths), chunksize=16):
-                yield report
-                done += 1
-    except BrokenProcessPool:
-        # A worker died (out of memory, killed): finish in this process rather than fail the run.
-        for path in paths[done:]:
-            yield read_and_parse(path, archive_to)
 
 
 @dataclass
@@ -92,41 +119,76 @@ def require_register(db_path: Path) -> None:
             )
 
 
+def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
+    """Check a batch against the register, archive the originals of the files that passed, store it."""
+    with connection(db_path) as con:
+        register = Register.read(con)
+        for parsed in batch:
+            register.check(parsed.report)  # store_reports checks again, with the same answer
+        passed = [p for p in batch if p.data is not None and p.report.refusal is None]
+        known = {
+            sha
+            for (sha,) in con.execute(
+                "SELECT DISTINCT sha256 FROM submission WHERE list_contains(?, sha256)", [[p.report.sha256 for p in passed]]
+            ).fetchall()
+        }
+        for p in passed:
+            if p.data is not None and p.report.sha256 not in known:  # the same bytes again are skipped, not stored
+                archive(p.data, p.report.sha256, p.report.source_file, archive_dir(db_path))
+        return store_reports(con, [p.report for p in batch], register, who)
+
+
 def ingest_paths(
     paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None, workers: int | None = None, who: str | None = None
 ) -> Summary:
-    """Ingest progress-report workbooks; each batch of whole files is one transaction."""
-    require_register(db_path)
-    files = collect_paths(paths)
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    summary = Summary()
-    batch: list[ParsedReport] = []
+    """Ingest progress-report workbooks; each batch of whole files is one transaction.
 
-    def flush() -> None:
-        with connection(db_path) as con:
-            summary.outcomes.extend(store_reports(con, batch, Register.read(con), who or os_user()))
-        if progress:
-            progress(len(batch))
-        batch.clear()
+    Every file is read in a worker process (ingest.isolation); only files that pass
+    every check, the award register's included, are archived.
+    """
+    found = collect(paths)
+    cfg = settings()
+    size = (workers if workers is not None else default_workers()) if len(found.jobs) >= PARALLEL_FROM else min(1, len(found.jobs))
+    summary = Summary([Outcome(link.name, "rejected", message=symlink_refusal(link.name).message) for link in found.links])
+    batch: list[Parsed] = []
+    who = who or os_user()
+    storing: list[tuple[Future[list[Outcome]], int]] = []
 
-    for report in _parsed(files, archive_dir(db_path), workers):
-        batch.append(report)
-        if len(batch) >= BATCH_FILES:
-            flush()
-    if batch:
-        flush()
+    def stored() -> None:
+        """Wait for the batch being stored, and take in its outcomes."""
+        for future, files in storing:
+            summary.outcomes.extend(future.result())
+            if progress:
+                progress(files)
+        storing.clear()
+
+    # Workers parse the next batch while one thread stores the last: one batch at a time, in order.
+    with ReaderPool(size, memory_bytes=cfg.worker_memory_bytes, timeout_s=cfg.parse_timeout_s) as pool, ThreadPoolExecutor(1) as storer:
+        require_register(db_path)  # while the workers start
+        held = 0
+        for parsed in pool.map(found.jobs):
+            batch.append(parsed)
+            held += len(parsed.data or b"")
+            if len(batch) >= BATCH_FILES or held >= BATCH_BYTES:
+                stored()
+                storing.append((storer.submit(_store, db_path, batch, who), len(batch)))
+                batch, held = [], 0
+        stored()
+        if batch:
+            summary.outcomes.extend(_store(db_path, batch, who))
+            if progress:
+                progress(len(batch))
     return summary
 
 
 def load_register(path: Path, db_path: Path, who: str | None = None) -> ParsedRegister:
     """Load or update the award register from *path*; returns what was read, with its issues."""
     try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DatabaseError(f"Cannot open the award register {path}: {e.strerror}.") from e
-    try:
+        data = read_bounded(path, settings().max_file_bytes)  # its size is checked before it is read
         parsed = parse_register(data, path.name, settings())
     except FileRefused as refusal:
+        if refusal.code == "unreadable_file":
+            raise DatabaseError(f"Cannot open the award register {path}: {refusal.message}") from None
         raise RegisterRefused(f"{path.name}: {refusal.message}") from None
     with connection(db_path) as con:
         store_register(con, parsed, who or os_user())

@@ -214,7 +214,8 @@ def test_newer_file_for_same_quarter_supersedes_the_older(db: Path) -> None:
 
 
 def test_originals_are_archived_by_sha256(db: Path) -> None:
-    """Every accepted or refused file (not victim-identifying) is kept byte for byte under archive/."""
-    ingest(db, "clean-report.xlsx", "csv-renamed.xlsx")
-    for sha, name in rows(db, "SELECT sha256, source_file FROM submissions"):
-        assert (db.parent / "archive" / f"{sha}.xlsx").read_bytes() == (DATA / name).read_bytes()
+    """Every accepted file is kept byte for byte under archive/; nothing of a refused file is."""
+    ingest(db, "clean-report.xlsx", "csv-renamed.xlsx", "unknown-subgrant.xlsx")
+    [(sha, name)] = rows(db, "SELECT sha256, source_file FROM submissions WHERE status = 'accepted'")
+    assert (db.parent / "archive" / f"{sha}.xlsx").read_bytes() == (DATA / name).read_bytes()
+    assert [p.name for p in (db.parent / "archive").iterdir()] == [f"{sha}.xlsx"]
