@@ -24,6 +24,7 @@ below zero a floor is short; above zero a cap is exceeded.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -366,3 +367,37 @@ def purpose_areas(db: Db, award_year: int | None = None) -> pd.DataFrame:
             )
     frame = pd.DataFrame.from_records(records)
     return frame.astype({"award_year": "int64", "purpose_area": "Int64", "subgrants": "int64"})
+
+
+SCOPED_COLUMNS = [
+    "subgrant_id",
+    "community",
+    "organization",
+    "allocation_category",
+    "award_year",
+    "award_amount",
+    "sa_amount",
+    "purpose_areas",
+]
+
+
+def scoped_awards(db: Db, scope: Sequence[str], award_year: int | None = None) -> pd.DataFrame:
+    """The register's rows of the subgrants serving a county in *scope* (FIPS codes), for someone limited to those counties.
+
+    No statewide figure: the allocation checks' base is every county's awards, so a county viewer gets their own rows only.
+    """
+    with reader(db) as con:
+        found = rows(
+            con,
+            """
+            SELECT a.subgrant_id, a.community, a.organization, a.allocation_category, a.award_year, a.award_amount, a.sa_amount,
+                   (SELECT string_agg(CAST(p.purpose_area AS VARCHAR), ', ' ORDER BY p.purpose_area) FROM award_purpose_areas p
+                    WHERE p.subgrant_id = a.subgrant_id) AS purpose_areas
+            FROM awards a
+            WHERE EXISTS (SELECT 1 FROM award_counties ac WHERE ac.subgrant_id = a.subgrant_id AND list_contains(?, ac.county_fips))
+              AND (CAST(? AS INTEGER) IS NULL OR a.award_year = ?)
+            ORDER BY a.award_year DESC, a.community, a.subgrant_id""",
+            [list(scope), award_year, award_year],
+        )
+    frame = pd.DataFrame.from_records(found, columns=SCOPED_COLUMNS)
+    return frame.astype({"award_year": "int64", "award_amount": "float64", "sa_amount": "float64"})

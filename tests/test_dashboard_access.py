@@ -112,3 +112,20 @@ def test_viewer_sees_only_their_counties(signed_in, demo_db: Path) -> None:
     assert outsider.warning and not outsider.metric
     region = signed_in("viewer@county.example.org")
     assert set(region.multiselect(key="f_county").options) <= {"Hennepin", "Ramsey"}
+
+
+def test_viewer_sees_only_their_own_allocation_rows(signed_in, demo_db: Path) -> None:
+    """On the Allocation page a county viewer sees their own subgrants' register rows: no statewide check, total or chart."""
+    mine = {r[0] for r in rows(demo_db, "SELECT DISTINCT subgrant_id FROM award_counties WHERE county_name IN ('Hennepin', 'Ramsey')")}
+    others = {r[0] for r in rows(demo_db, "SELECT subgrant_id FROM awards")} - mine
+    assert mine and others
+    at = signed_in("viewer@county.example.org", "allocation")
+    shown = {str(v).split("subgrant=")[-1] for df in at.dataframe for v in df.value["subgrant_id"]}
+    assert shown == mine
+    assert not at.metric and not at.get("plotly_chart") and not at.main.button  # no export buttons either
+    texts = " ".join(e.value for kind in ("markdown", "caption", "warning", "info", "subheader") for e in getattr(at, kind))
+    assert not any(sid in texts for sid in others)
+    statewide = rows(demo_db, "SELECT award_year, sum(award_amount) FROM awards GROUP BY 1")
+    assert not any(f"{total:,.0f}" in texts for _, total in statewide)
+    admin = signed_in("admin@state.example.gov", "allocation")
+    assert any(m.label == "Subgrant dollars (the base)" for m in admin.metric)

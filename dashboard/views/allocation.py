@@ -9,11 +9,35 @@ import streamlit as st
 
 from dashboard import data, ui
 from stopdash import charts
-from stopdash.allocation import allocation_by_category, allocation_checks, purpose_areas
+from stopdash.allocation import allocation_by_category, allocation_checks, purpose_areas, scoped_awards
+from stopdash.escape import markdown as md
 from stopdash.export import Download, summary_download
 
 f = data.filters()
 st.title("STOP allocation")
+
+if f.scope is not None:  # a county viewer: the statewide checks include other counties' subgrants, so only their own rows
+    st.caption(
+        "The statutory allocation checks are computed over the whole state's awards, other counties' subgrants included, "
+        "so they are for state and coalition staff. Here are the award register's rows of the subgrants serving your counties."
+    )
+    own = data.load(scoped_awards, f.scope)
+    if f.award_years:
+        own = own[own["award_year"].isin(f.award_years)]
+    if own.empty:
+        st.info("No subgrant serving your counties for these award years.")
+        st.stop()
+    ui.table_view(
+        ui.with_links(own),
+        key="alloc_own",
+        column_config={
+            "subgrant_id": ui.link_column(),
+            "award_amount": st.column_config.NumberColumn("Awarded ($)", format="dollar"),
+            "sa_amount": st.column_config.NumberColumn("Sexual assault ($)", format="dollar"),
+        },
+    )
+    st.stop()
+
 st.caption(
     "From the award register, per award year (34 U.S.C. 10446(c)): each statutory floor and cap, met or not, and by how many "
     "dollars. The percentage base is the year's total of subgrant awards in the register. Region, county and category "
@@ -40,7 +64,7 @@ with cols[2]:
     ui.metric("Dollars short of floors", ui.money(gap), help="The sum of the shortfalls of the floors not met.")
 
 for _, row in short.iterrows():
-    st.warning(f"**{row['check']}**: not met. {row['explanation']}")
+    st.warning(f"**{md(row['check'])}**: not met. {md(row['explanation'])}")
 
 table = mine[["check", "required_dollars", "actual_dollars", "actual_share", "met", "dollars_short_or_over"]]
 ui.table_view(
@@ -56,7 +80,7 @@ ui.table_view(
     },
 )
 with st.expander("Each check in words (for reports)"):
-    st.markdown("\n".join(f"- **{r['check']}**: {r['explanation']}" for _, r in mine.iterrows()))
+    st.markdown("\n".join(f"- **{md(r['check'])}**: {md(r['explanation'])}" for _, r in mine.iterrows()))
 
 st.subheader("Awards by allocation category")
 by_category = data.load(allocation_by_category, year)
