@@ -156,11 +156,11 @@ class _Guard:
                             parent.remove(elem)
         except FileRefused:
             raise
-        except Exception as e:  # noqa: BLE001 - a part that cannot be parsed cannot be checked: fail closed
+        except Exception:  # noqa: BLE001 - a part that cannot be parsed cannot be checked: fail closed
             raise FileRefused(
                 "corrupt_file",
-                f"A part of the workbook ({part}) is damaged and cannot be checked, so the file is refused unread "
-                f"({type(e).__name__}). Save the workbook again from Excel and send it again.",
+                f"A part of the workbook ({part}) is damaged and cannot be checked, so the file is refused unread. "
+                "Save the workbook again from Excel and send it again.",
                 keep_values=False,
             ) from None
 
@@ -465,9 +465,9 @@ def check_package(data: bytes) -> CellFacts:
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise FileRefused(
-            "corrupt_file", f"The workbook is damaged and cannot be opened ({type(e).__name__}).", keep_values=False
+            "corrupt_file", "The workbook is damaged and cannot be opened. Save it again from Excel and send it again.", keep_values=False
         ) from None
     with archive:
         guard = _Guard(archive)

@@ -525,11 +525,12 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
             _read_section(key, spec, sheet, report, facts.get(sheet.name, {}))
     except FileRefused as refusal:
         return report.refuse(refusal)
-    except Exception as e:  # noqa: BLE001 - a file that breaks the reader must not break the run
+    except Exception:  # noqa: BLE001 - a file that breaks the reader must not break the run
         return report.refuse(
             FileRefused(
                 "unreadable_file",
-                f"The workbook could not be read ({type(e).__name__}). Save it again from Excel as .xlsx and send it again.",
+                "The workbook could not be read: something in it is not as Excel writes it. "
+                "Save it again from Excel as .xlsx and send it again.",
             )
         )
     return report

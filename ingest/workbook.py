@@ -55,9 +55,9 @@ def read_sheets(data: bytes) -> list[Sheet]:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise FileRefused("encrypted_file", "The workbook is protected with a password. Remove it and send the file again.") from None
-    except Exception as e:  # noqa: BLE001 - calamine raises several unrelated types for broken files
+    except Exception:  # noqa: BLE001 - calamine raises several unrelated types for broken files
         raise FileRefused(
-            "corrupt_file", f"The workbook cannot be read ({type(e).__name__}). Save it again from Excel and resend it."
+            "corrupt_file", "The workbook cannot be read: it is damaged or not as Excel writes it. Save it again from Excel and resend it."
         ) from None
     sheets = []
     for meta in book.sheets_metadata:
@@ -86,10 +86,11 @@ def read_sheets(data: bytes) -> list[Sheet]:
                     )
         except FileRefused:
             raise
-        except Exception as e:  # noqa: BLE001 - a sheet that breaks the reader refuses the file
+        except Exception:  # noqa: BLE001 - a sheet that breaks the reader refuses the file
             raise FileRefused(
                 "corrupt_file",
-                f"Sheet '{meta.name}' cannot be read ({type(e).__name__}). Save the workbook again from Excel and resend it.",
+                f"Sheet '{meta.name}' cannot be read: it is damaged or not as Excel writes it. "
+                "Save the workbook again from Excel and resend it.",
             ) from None
         while rows and not rows[-1]:
             rows.pop()

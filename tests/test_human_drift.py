@@ -198,3 +198,31 @@ def test_excel_error_text_is_named(text: str) -> None:
 def test_ids_lose_lookalike_dashes_and_invisible_characters(text: str, clean: str) -> None:
     """Dashes that look like a hyphen become one; characters nobody can see are dropped."""
     assert clean_id(text) == clean
+
+
+def test_no_internal_names_reach_a_person() -> None:
+    """Damaged workbooks (cut short, bytes flipped) are refused in words a grantee can act on, never a program's names."""
+    import random
+    import re
+
+    from conftest import DATA
+    from ingest.config import settings
+    from ingest.report import parse_report
+
+    data = (DATA / "clean-report.xlsx").read_bytes()
+    rng = random.Random(10)
+    variants = [data[:cut] for cut in range(200, len(data), max(1, len(data) // 25))]
+    for _ in range(40):
+        broken = bytearray(data)
+        for _flip in range(rng.randint(1, 6)):
+            broken[rng.randrange(60, len(broken))] = rng.randrange(256)
+        variants.append(bytes(broken))
+    internal = re.compile(r"[A-Z][a-z]+(?:Error|Exception)\b|BadZipFile|WorksheetNotFound|Traceback|Errno|\bNone\b|0x[0-9a-f]+")
+    refused = 0
+    for i, variant in enumerate(variants):
+        report = parse_report(variant, f"damaged-{i}.xlsx", settings())
+        for issue in report.issues:
+            assert not internal.search(issue.message), issue.message
+            assert issue.message.rstrip().endswith((".", ")")), issue.message
+        refused += report.refusal is not None
+    assert refused >= len(variants) // 2
