@@ -8,6 +8,7 @@ the tables into it; the views then come back exactly as this version defines the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from ingest.db import SCHEMA_VERSION, connection, refresh_derived
 from ingest.errors import DatabaseError, StopdashError
 
 MANIFEST = "stopdash-backup.json"
+# The secret behind the protected counts of people (stopdash.suppression): a restored database must give
+# the same figures as the old one, or someone holding exports from both could compare them.
+PRIVACY_KEY = "privacy.key"
 
 
 def _literal(path: Path) -> str:
@@ -41,8 +45,18 @@ def backup(db: Path, out_dir: Path) -> dict[str, int]:
     archive = db.parent / "archive"
     if archive.is_dir():
         shutil.copytree(archive, out_dir / "archive")
+    key = db.parent / PRIVACY_KEY
+    if key.is_file():
+        _copy_private(key, out_dir / PRIVACY_KEY)
     (out_dir / MANIFEST).write_text(json.dumps({"schema_version": int(version), "tables": counts}, indent=2))
     return counts
+
+
+def _copy_private(src: Path, dst: Path) -> None:
+    """Copy a secret so that only its owner can read the copy."""
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(src.read_bytes())
 
 
 def restore(backup_dir: Path, db: Path) -> dict[str, int]:
@@ -69,4 +83,7 @@ def restore(backup_dir: Path, db: Path) -> dict[str, int]:
         con.execute("COMMIT")
     if (backup_dir / "archive").is_dir():
         shutil.copytree(backup_dir / "archive", db.parent / "archive", dirs_exist_ok=True)
+    key = backup_dir / PRIVACY_KEY
+    if key.is_file() and not (db.parent / PRIVACY_KEY).exists():
+        _copy_private(key, db.parent / PRIVACY_KEY)
     return manifest["tables"]

@@ -192,7 +192,12 @@ def _read_profile(sheet: Sheet, report: ParsedReport, facts: dict[str, str]) -> 
     def bad(name: str, problem: normalize.CellProblem) -> None:
         r, c, value = found[name]
         label = PROFILE_NAMES[name]
-        what = f"{problem.found}; {problem.rule}" if problem.found else f"'{quoted(value)}' is not {problem.rule}"
+        if problem.found:
+            what = f"{problem.found}; {problem.rule}"
+        elif name in PEOPLE_COUNTS:
+            what = f"the value written there is not {problem.rule}"  # never repeated: it may be a small count of people
+        else:
+            what = f"'{quoted(value)}' is not {problem.rule}"
         report.issues.append(
             Issue(
                 sheet.name,
@@ -319,6 +324,8 @@ def _read_period(sheet: Sheet, found: dict[str, tuple[int, int, object]]) -> str
     raise FileRefused("no_period", f"Sheet '{sheet.name}' has no reporting period: {how}", sheet=sheet.name)
 
 
+# Counts of people: a value that cannot be read is never quoted back, since it may be a small count.
+PEOPLE_COUNTS = {"survivors_engaged", "served", "partially_served", "not_served"}
 # Columns whose values are numbers: a percentage format there shows something else than the value read.
 NUMBER_FIELDS = {"score", "meetings_attended", "amount", "served", "partially_served", "not_served", "meetings_held", "survivors_engaged"}
 
@@ -363,6 +370,8 @@ def row_message(sheet: str, ref: str, column: str, problem: models.Problem, raw:
         what = "this required cell is empty"
     elif problem.found:
         what = f"{problem.found}; {problem.rule}"
+    elif problem.field in PEOPLE_COUNTS:
+        what = f"the value written there is not {problem.rule}"  # never repeated: it may be a small count of people
     else:
         what = f"'{quoted(raw)}' is not {problem.rule}"
     if dropped:

@@ -226,3 +226,21 @@ def test_no_internal_names_reach_a_person() -> None:
             assert issue.message.rstrip().endswith((".", ")")), issue.message
         refused += report.refusal is not None
     assert refused >= len(variants) // 2
+
+
+def test_an_unreadable_count_of_people_is_never_quoted(db: Path, tmp_path: Path) -> None:
+    """'about 4' in Survivors engaged or a Services count is an issue that does not repeat the value."""
+    import openpyxl
+
+    from conftest import DATA
+    from ingest.pipeline import ingest_paths
+
+    wb = openpyxl.load_workbook(DATA / "clean-report.xlsx")
+    wb["Profile"]["B7"] = "about 4"
+    wb["Services"]["B2"], wb["Services"]["C2"] = "3 people", "2.5"
+    path = tmp_path / "counts.xlsx"
+    wb.save(path)
+    ingest_paths([path], db, workers=1)
+    messages = [m for (m,) in rows(db, "SELECT message FROM ingest_issues WHERE sheet IN ('Profile', 'Services')")]
+    assert len(messages) == 3 and all("not a whole number" in m for m in messages)
+    assert not any(word in m for m in messages for word in ("about 4", "3 people", "2.5"))

@@ -153,3 +153,16 @@ def test_killing_ingest_midway_leaves_whole_files_and_rerun_converges(db: Path, 
         assert snapshot(target, views=data_views) == expected
     # The kill points must have landed mid-run for the test to mean anything.
     assert any(0 < n < 36 for n in stored_at_kill), stored_at_kill
+
+
+def test_backup_and_restore_keep_the_privacy_key_so_figures_stay_the_same(db: Path, tmp_path: Path) -> None:
+    """The key behind protected counts of people travels with the backup, readable by its owner only."""
+    from stopdash.suppression import privacy_key
+
+    ingest(db, "clean-report.xlsx")
+    key = privacy_key(db)
+    assert main(["backup", "--out", str(tmp_path / "bk"), "--db", str(db)]) == 0
+    assert (tmp_path / "bk" / "privacy.key").stat().st_mode & 0o077 == 0
+    restored = tmp_path / "restored" / "r.duckdb"
+    assert main(["restore", str(tmp_path / "bk"), "--db", str(restored)]) == 0
+    assert privacy_key(restored) == key
