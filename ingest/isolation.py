@@ -21,7 +21,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
+import types
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -116,22 +119,43 @@ def too_complex(memory_bytes: int) -> FileRefused:
 def too_slow(seconds: float) -> FileRefused:
     return FileRefused(
         "parse_timeout",
-        f"Reading this workbook took longer than {seconds:g} seconds, so it was stopped; a report reads in a second or two. "
+        f"Reading this workbook took longer than the {seconds:g}-second limit, so it was stopped; a report reads in a second or two. "
         "Delete unused sheets, rows and columns, save, and send it again.",
     )
 
 
 def unreadable(e: BaseException) -> FileRefused:
     return FileRefused(
-        "unreadable_file", f"The workbook could not be read ({type(e).__name__}). Save it again from Excel as .xlsx and send it again."
+        "unreadable_file",
+        "The workbook could not be read: it is damaged or not as Excel writes it. Save it again from Excel and resend it.",
     )
+
+
+_MAIN_SWAP = threading.Lock()
+
+
+def _start_alone(process: Any) -> None:
+    """Start a spawned reader without re-running the parent's own script in it.
+
+    "spawn" imports the parent's ``__main__`` in the child; under Streamlit that is the
+    dashboard's page script (and in a test run, whatever ran last), which must not run
+    in a reader. For the moment of the start, ``__main__`` is an empty module.
+    """
+    with _MAIN_SWAP:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            process.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class _Worker:
     def __init__(self, ctx: Any, memory_bytes: int):
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, memory_bytes), name="stopdash-reader", daemon=True)
-        self.process.start()
+        _start_alone(self.process)
         child.close()
         self.started = time.monotonic()
         self.ready = False

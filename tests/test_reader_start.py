@@ -1,0 +1,35 @@
+"""The reader processes start clean, whatever script the parent runs (the dashboard's pages, a test, stdin)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+from conftest import DATA, rows
+from ingest.pipeline import ingest_paths
+
+
+def test_a_parent_script_that_cannot_run_twice_does_not_break_the_readers(db: Path, tmp_path: Path, monkeypatch) -> None:
+    """Spawned readers do not re-run the parent's __main__ (under Streamlit, a page script that fails outside it)."""
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('this page script must never run in a reader')\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    [outcome] = ingest_paths([DATA / "clean-report.xlsx"], db, workers=1).outcomes
+    assert outcome.status == "accepted"
+    assert sys.modules["__main__"] is main
+
+
+def test_an_ingest_run_from_a_script_on_standard_input_works(db: Path) -> None:
+    """A script piped to python (no file, no __main__ guard) can ingest."""
+    report = str(DATA / "clean-report.xlsx")
+    code = (
+        "from pathlib import Path\nfrom ingest.pipeline import ingest_paths\n"
+        f"print(ingest_paths([Path({report!r})], Path({str(db)!r}), workers=1).outcomes[0].status)\n"
+    )
+    result = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, check=False, cwd=Path(__file__).parents[1])
+    assert result.stdout.strip() == "accepted", result.stderr[-2000:]
+    assert rows(db, "SELECT status FROM submissions") == [("accepted",)]
