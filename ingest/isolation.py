@@ -34,6 +34,7 @@ from typing import Any
 from ingest.errors import FileRefused, StopdashError
 from ingest.intake import Job, refused
 from ingest.report import ParsedReport
+from ingest.workbook import too_complex
 
 # A worker that has not started within this time (an overloaded machine, a broken install) stops the run.
 START_TIMEOUT_S = 120.0
@@ -104,16 +105,6 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except BaseException as e:  # noqa: BLE001 - a reader panic (not an Exception) must not end the run
             report, kept = intake.refused(job.name, unreadable(e), sha256), None
         conn.send(("done", report, kept))
-
-
-def too_complex(memory_bytes: int) -> FileRefused:
-    return FileRefused(
-        "too_complex",
-        f"Reading this workbook needed more than the {memory_bytes / 2**20:,.0f} MB of memory allowed (or broke the reader), "
-        "so it was stopped: it may have cells far apart (a stray value far below or to the right of the data) or far more "
-        "cells than a report needs. Delete the unused rows and columns (Ctrl+End in Excel goes to the last cell in use), "
-        "save, and send it again.",
-    )
 
 
 def too_slow(seconds: float) -> FileRefused:

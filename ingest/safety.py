@@ -272,8 +272,8 @@ def _scan_sheet(part: IO[bytes], sheet: str, max_cells: int) -> None:
         while chunk := part.read(1 << 20):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except xml.parsers.expat.ExpatError as e:
-        raise FileRefused("corrupt_file", f"Sheet '{sheet}' is damaged (its XML breaks off: {e}). {_RESAVE}", sheet=sheet) from None
+    except xml.parsers.expat.ExpatError:
+        raise FileRefused("corrupt_file", f"Sheet '{sheet}' is damaged: it is not as Excel writes it. {_RESAVE}", sheet=sheet) from None
 
 
 def check_sheet_extents(archive: zipfile.ZipFile, max_cells: int) -> None:
@@ -290,5 +290,5 @@ def check_sheet_extents(archive: zipfile.ZipFile, max_cells: int) -> None:
                 _scan_sheet(part, sheet, max_cells)
         except _Stop as stop:
             raise stop.refusal from None
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-            raise FileRefused("corrupt_file", f"Sheet '{sheet}' is damaged and cannot be opened ({e}). {_RESAVE}", sheet=sheet) from None
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            raise FileRefused("corrupt_file", f"Sheet '{sheet}' is damaged and cannot be opened. {_RESAVE}", sheet=sheet) from None

@@ -86,6 +86,8 @@ def read_sheets(data: bytes) -> list[Sheet]:
                     )
         except FileRefused:
             raise
+        except MemoryError:  # in a worker process, whose memory is capped (ingest.isolation)
+            raise too_complex() from None
         except Exception:  # noqa: BLE001 - a sheet that breaks the reader refuses the file
             raise FileRefused(
                 "corrupt_file",
@@ -96,6 +98,17 @@ def read_sheets(data: bytes) -> list[Sheet]:
             rows.pop()
         sheets.append(Sheet(meta.name, rows))
     return sheets
+
+
+def too_complex(memory_bytes: int | None = None) -> FileRefused:
+    """The refusal of a workbook that needs more memory to read than the reading process is allowed."""
+    allowed = f"the {memory_bytes / 2**20:,.0f} MB of memory allowed" if memory_bytes else "the memory allowed"
+    return FileRefused(
+        "too_complex",
+        f"Reading this workbook needed more than {allowed} (or broke the reader), so it was stopped: it may have "
+        "cells far apart (a stray value far below or to the right of the data) or far more cells than a report needs. "
+        "Delete the unused rows and columns (Ctrl+End in Excel goes to the last cell in use), save, and send it again.",
+    )
 
 
 def find_sheet(sheets: list[Sheet], names: list[str]) -> Sheet | None:
