@@ -44,7 +44,7 @@ class Settings:
     # memory and time the separate process that reads it is given ([limits] in config.toml).
     max_sheet_cells: int = 2_000_000
     worker_memory_bytes: int = 1024 * 1024 * 1024
-    parse_timeout_s: float = 60.0
+    parse_timeout_s: float = 120.0
 
     @property
     def state_fips(self) -> str:
@@ -106,7 +106,7 @@ def _load(path: Path) -> Settings:
         tribe_index=tribe_index,
         max_sheet_cells=int(limits.get("max_sheet_cells", 2_000_000)),
         worker_memory_bytes=int(float(limits.get("worker_memory_mb", 1024)) * 1024 * 1024),
-        parse_timeout_s=float(limits.get("parse_timeout_s", 60)),
+        parse_timeout_s=float(limits.get("parse_timeout_s", 120)),
     )
 
 
