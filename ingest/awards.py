@@ -17,7 +17,7 @@ from ingest.config import Settings
 from ingest.errors import FileRefused
 from ingest.guard import check_package
 from ingest.report import Issue, quoted
-from ingest.safety import check_bytes
+from ingest.safety import check_bytes, standard_package
 from ingest.vocab import ALLOCATION_CATEGORIES, vocabulary_index
 from ingest.workbook import Column, cell_ref, find_table, missing_columns, read_sheets
 
@@ -109,7 +109,7 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
     result = ParsedRegister(source_file, hashlib.sha256(data).hexdigest())
     check_bytes(data, cfg)
     check_package(data)  # the register is the state's, but nothing identifying enters the database from it either
-    sheets = read_sheets(data)
+    sheets = read_sheets(standard_package(data))
     found = next(((s, t) for s in sheets if (t := find_table(s, COLUMNS)) is not None), None)
     if found is None:
         missing = ", ".join(missing_columns(sheets[0], COLUMNS)) if sheets else "all"

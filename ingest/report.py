@@ -15,7 +15,7 @@ from ingest.config import Settings
 from ingest.errors import FileRefused
 from ingest.guard import check_package
 from ingest.privacy import redact
-from ingest.safety import check_bytes
+from ingest.safety import check_bytes, standard_package
 from ingest.vocab import word_key
 from ingest.workbook import Column, Sheet, cell_ref, find_sheet, find_table, labelled_values, missing_columns, read_sheets
 
@@ -505,7 +505,7 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
     try:
         check_bytes(data, cfg)
         facts = check_package(data)  # the confidentiality guard, before any reader sees a cell
-        sheets = read_sheets(data)
+        sheets = read_sheets(standard_package(data))
         profile = find_sheet(sheets, PROFILE_SHEETS)
         if profile is None:
             names = ", ".join(f"'{s.name}'" for s in sheets[:8]) or "none"

@@ -52,6 +52,99 @@ def _describe_non_zip(head: bytes) -> str:
     return "a text file, not an Excel workbook"
 
 
+def _entries(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Part name as the package means it (forward slashes, no leading slash, any case) -> zip entry name."""
+    return {info.filename.replace("\\", "/").lstrip("/").lower(): info.filename for info in archive.infolist()}
+
+
+def workbook_part(archive: zipfile.ZipFile) -> str | None:
+    """The zip entry of the workbook part, found as the package's relationships say (not by a fixed name).
+
+    Excel writes xl/workbook.xml; other programs put it elsewhere, at the package root, or
+    write the paths with backslashes. None when the package has no workbook part.
+    """
+    entries = _entries(archive)
+    rels = entries.get("_rels/.rels")
+    if rels is not None:
+        try:
+            root = SafeET.fromstring(archive.read(rels))
+        except (SafeET.ParseError, ValueError, zipfile.BadZipFile, OSError, EOFError):
+            root = None
+        for rel in root.iter() if root is not None else ():
+            if rel.attrib.get("Type", "").endswith("/officeDocument") and rel.attrib.get("TargetMode") != "External":
+                target = posixpath.normpath(rel.attrib.get("Target", "").replace("\\", "/").lstrip("/")).lower()
+                if target in entries and target.endswith(".xml"):
+                    return entries[target]
+    return entries.get("xl/workbook.xml")
+
+
+def standard_package(data: bytes) -> bytes:
+    """The package with its workbook at xl/workbook.xml and forward slashes, as the reader expects.
+
+    Some programs write the workbook part elsewhere or its paths with backslashes; the
+    package's own relationships say where everything is, so the parts are renamed and the
+    workbook's links made absolute. A package already in Excel's layout comes back as it is.
+    Call it only after :func:`check_bytes` (and the guard) accepted *data*.
+    """
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    book = workbook_part(archive)
+    names = [info.filename for info in archive.infolist()]
+    if book == "xl/workbook.xml" and not any("\\" in n or n.startswith("/") for n in names):
+        return data
+    if book is None:
+        return data
+    book_path = book.replace("\\", "/").lstrip("/")
+    folder, base = posixpath.split(book_path)
+    book_rels = posixpath.join(folder, "_rels", base + ".rels")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in archive.infolist():
+            name = info.filename.replace("\\", "/").lstrip("/")
+            body = archive.read(info.filename)
+            if name.lower() == book_path.lower():
+                name = "xl/workbook.xml"
+            elif name.lower() == book_rels.lower():
+                name = "xl/_rels/workbook.xml.rels"
+
+                def absolute(m: re.Match[bytes]) -> bytes:
+                    target = m.group(2).decode("utf-8", "replace").replace("\\", "/")
+                    if target.startswith("/") or "://" in target:
+                        return m.group(0)
+                    return m.group(1) + ("/" + posixpath.normpath(posixpath.join(folder, target))).encode() + m.group(3)
+
+                body = re.sub(rb'(Target=")([^"]*)(")', absolute, body)
+            elif name == "_rels/.rels":
+                target = re.escape(book.replace("\\", "/").lstrip("/")).encode().replace(b"/", rb"[/\\]")
+                body = re.sub(rb'Target="[/\\]?' + target + rb'"', b'Target="/xl/workbook.xml"', body, flags=re.IGNORECASE)
+            elif name == "[Content_Types].xml":
+                body = body.replace(("/" + book_path).encode(), b"/xl/workbook.xml")
+            dst.writestr(name, body)
+    return out.getvalue()
+
+
+def _not_a_workbook(archive: zipfile.ZipFile) -> str:
+    """What a zip that is not an .xlsx workbook is, and how to make one of it."""
+    entries = _entries(archive)
+    mimetype = archive.read(entries["mimetype"]).decode("ascii", "replace").strip() if "mimetype" in entries else ""
+    if "xl/workbook.bin" in entries:
+        return (
+            "The file is an Excel Binary Workbook (.xlsb), which is not accepted. "
+            "Open it in Excel and use Save As > Excel Workbook (.xlsx), then send it again."
+        )
+    if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
+        return (
+            "The file is an OpenDocument spreadsheet (.ods, from LibreOffice or OpenOffice), which is not accepted. "
+            "In LibreOffice use File > Save As and choose Excel 2007-365 (.xlsx), then send it again."
+        )
+    if mimetype.startswith("application/vnd.oasis.opendocument"):
+        return f"The file is an OpenDocument file (LibreOffice), not a spreadsheet workbook. {_RESAVE}"
+    if "word/document.xml" in entries:
+        return f"The file is a Word document. {_RESAVE}"
+    if "ppt/presentation.xml" in entries:
+        return f"The file is a PowerPoint presentation. {_RESAVE}"
+    return f"The file is a zip archive, not an Excel workbook. {_RESAVE}"
+
+
 def check_bytes(data: bytes, cfg: Settings) -> None:
     """Refuse (raise FileRefused) anything that is not a safe, plausible .xlsx/.xlsm."""
     if len(data) > cfg.max_file_bytes:
@@ -85,10 +178,8 @@ def check_bytes(data: bytes, cfg: Settings) -> None:
             f"The workbook would expand to {expanded / 1e6:,.0f} MB ({expanded / packed:,.0f} times its size), "
             "past the safe limit; it is refused unread. Send a normal workbook saved by Excel.",
         )
-    names = {e.filename for e in entries}
-    if "xl/workbook.xml" not in names:
-        kind = "a Word document" if "word/document.xml" in names else "a zip archive, not an Excel workbook"
-        raise FileRefused("not_a_workbook", f"The file is {kind}. {_RESAVE}")
+    if workbook_part(archive) is None:
+        raise FileRefused("not_a_workbook", _not_a_workbook(archive))
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels", ".vml")):
             with archive.open(entry) as part:
@@ -155,11 +246,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     The workbook's relationships say where its sheets are (a hostile file may put one
     anywhere); every part under xl/worksheets/ is included as well.
     """
-    entries = {info.filename.replace("\\", "/").lstrip("/").lower(): info.filename for info in archive.infolist()}
-    found = {name: posixpath.basename(name) for key, name in entries.items() if key.startswith("xl/worksheets/") and key.endswith(".xml")}
+    entries = _entries(archive)
+    found = {name: posixpath.basename(name) for key, name in entries.items() if "worksheets/" in key and key.endswith(".xml")}
+    book_part = workbook_part(archive) or "xl/workbook.xml"
+    folder, base = posixpath.split(book_part.replace("\\", "/").lstrip("/").lower())
     try:
-        rels = SafeET.fromstring(archive.read(entries.get("xl/_rels/workbook.xml.rels", "xl/_rels/workbook.xml.rels")))
-        book = SafeET.fromstring(archive.read(entries.get("xl/workbook.xml", "xl/workbook.xml")))
+        rels = SafeET.fromstring(archive.read(entries.get(posixpath.join(folder, "_rels", base + ".rels"), "xl/_rels/workbook.xml.rels")))
+        book = SafeET.fromstring(archive.read(book_part))
     except (KeyError, SafeET.ParseError, ValueError, zipfile.BadZipFile, OSError, EOFError):
         return found  # the reader cannot find its sheets either, and refuses the file itself
     names = {}
@@ -172,7 +265,8 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         target, kind = rel.attrib.get("Target", ""), rel.attrib.get("Type", "")
         if not _SHEET_TYPE.search(kind) or rel.attrib.get("TargetMode") == "External":
             continue
-        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)).lower()
+        target = target.replace("\\", "/")
+        path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)).lower()
         name = entries.get(path)
         if name is not None:
             found[name] = names.get(rel.attrib.get("Id", ""), posixpath.basename(name))

@@ -244,3 +244,50 @@ def test_an_unreadable_count_of_people_is_never_quoted(db: Path, tmp_path: Path)
     messages = [m for (m,) in rows(db, "SELECT message FROM ingest_issues WHERE sheet IN ('Profile', 'Services')")]
     assert len(messages) == 3 and all("not a whole number" in m for m in messages)
     assert not any(word in m for m in messages for word in ("about 4", "3 people", "2.5"))
+
+
+@pytest.mark.parametrize(
+    "fixture", ["workbook-part-at-nonstandard-path.xlsx", "workbook-part-at-package-root.xlsx", "backslashes-in-part-names.xlsx"]
+)
+def test_packages_laid_out_by_other_programs_are_followed_by_their_relationships(db: Path, fixture: str) -> None:
+    """The workbook part elsewhere, at the root, or with backslashes: read exactly like the clean report."""
+    outcome = ingest(db, fixture).outcomes[0]
+    assert (outcome.status, outcome.subgrant_id, outcome.period, outcome.errors) == ("accepted", "MN-T-001", "2026-Q1", 0)
+    assert partners(db) == CLEAN_PARTNERS
+    assert rows(db, "SELECT leveraged_total, practices_in_place FROM community_period") == [(Decimal("16500.50"), 4)]
+
+
+@pytest.mark.parametrize(
+    "fixture", ["workbook-part-at-nonstandard-path.xlsx", "workbook-part-at-package-root.xlsx", "backslashes-in-part-names.xlsx"]
+)
+def test_the_guard_follows_the_same_relationships(fixture: str) -> None:
+    """A victim-name label in a package laid out another way is still found."""
+    import io
+    import zipfile
+
+    from conftest import DATA
+    from ingest.errors import FileRefused
+    from ingest.guard import check_package
+
+    src = zipfile.ZipFile(DATA / fixture)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.replace("\\", "/").endswith("worksheets/sheet2.xml"):
+                body = body.replace(b"</row>", b'<c r="Z1" t="inlineStr"><is><t>Client names</t></is></c></row>', 1)
+            dst.writestr(info, body)
+    with pytest.raises(FileRefused) as refused:
+        check_package(out.getvalue())
+    assert refused.value.code == "victim_identifying_data" and "Partners" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("fixture", "named"),
+    [("binary-workbook.xlsx", "Excel Binary Workbook (.xlsb)"), ("opendocument-spreadsheet.xlsx", "OpenDocument spreadsheet (.ods")],
+)
+def test_other_spreadsheet_formats_are_named_with_the_fix(db: Path, fixture: str, named: str) -> None:
+    """.xlsb and .ods are refused by their real name, with how to save them as .xlsx."""
+    ingest(db, fixture)
+    [(code, message)] = rows(db, "SELECT code, message FROM ingest_issues")
+    assert code == "not_a_workbook" and named in message and ".xlsx" in message

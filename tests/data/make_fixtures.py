@@ -386,6 +386,50 @@ DRIFT = {
 def drift_fixtures() -> None:
     for name, edit in DRIFT.items():
         drift(name, edit)
+    package_fixtures()
+
+
+def _repackage(name: str, rename: Callable[[str], str], edit: Callable[[str, bytes], bytes]) -> None:
+    """The clean report's parts under other names, as programs other than Excel write packages."""
+    src = zipfile.ZipFile(HERE / "clean-report.xlsx")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            item = zipfile.ZipInfo(rename(info.filename), date_time=info.date_time)
+            item.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(item, edit(info.filename, src.read(info.filename)))
+    (HERE / name).write_bytes(out.getvalue())
+
+
+def package_fixtures() -> None:
+    def moved(part: str) -> str:
+        return {"xl/workbook.xml": "xl/main.xml", "xl/_rels/workbook.xml.rels": "xl/_rels/main.xml.rels"}.get(part, part)
+
+    def point_at_main(part: str, body: bytes) -> bytes:
+        return body.replace(b"xl/workbook.xml", b"xl/main.xml") if part in ("_rels/.rels", "[Content_Types].xml") else body
+
+    _repackage("workbook-part-at-nonstandard-path.xlsx", moved, point_at_main)
+
+    def at_root(part: str) -> str:
+        return {"xl/workbook.xml": "workbook.xml", "xl/_rels/workbook.xml.rels": "_rels/workbook.xml.rels"}.get(part, part)
+
+    def point_at_root(part: str, body: bytes) -> bytes:
+        if part in ("_rels/.rels", "[Content_Types].xml"):
+            return body.replace(b"/xl/workbook.xml", b"/workbook.xml").replace(b'"xl/workbook.xml"', b'"workbook.xml"')
+        return body  # the workbook's own links are absolute (/xl/worksheets/...), so they still hold
+
+    _repackage("workbook-part-at-package-root.xlsx", at_root, point_at_root)
+    _repackage("backslashes-in-part-names.xlsx", lambda part: part.replace("/", "\\"), lambda part, body: body)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("[Content_Types].xml", date_time=(2026, 1, 1, 0, 0, 0)), b"<Types/>")
+        z.writestr(zipfile.ZipInfo("xl/workbook.bin", date_time=(2026, 1, 1, 0, 0, 0)), b"\x83\x01\x00")
+    (HERE / "binary-workbook.xlsx").write_bytes(out.getvalue())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype", date_time=(2026, 1, 1, 0, 0, 0)), b"application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr(zipfile.ZipInfo("content.xml", date_time=(2026, 1, 1, 0, 0, 0)), b"<office:document-content/>")
+    (HERE / "opendocument-spreadsheet.xlsx").write_bytes(out.getvalue())
 
 
 def main() -> None:
