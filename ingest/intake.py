@@ -27,6 +27,7 @@ class Job:
     path: Path
     name: str
     follow_links: bool = True  # False for files found inside a folder
+    data: bytes | None = None  # an upload's bytes, held in memory: never written anywhere before the checks
 
 
 def archive(data: bytes, sha256: str, source_file: str, archive_dir: Path) -> None:
@@ -60,6 +61,15 @@ def _too_large(size: int | None, limit: int) -> FileRefused:
         "file_too_large",
         f"The file is {what}, over the {limit / 1e6:.0f} MB limit; it was not read. Remove pictures or unused sheets and send it again.",
     )
+
+
+def job_bytes(job: Job, max_bytes: int) -> bytes:
+    """A job's bytes: an upload's as given (refused by size the same way), else read from its file."""
+    if job.data is not None:
+        if len(job.data) > max_bytes:
+            raise _too_large(len(job.data), max_bytes)
+        return job.data
+    return read_bounded(job.path, max_bytes, follow_links=job.follow_links)
 
 
 def read_bounded(path: Path, max_bytes: int, *, follow_links: bool = True) -> bytes:

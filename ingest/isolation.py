@@ -92,7 +92,7 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         sha256 = ""
         try:
             try:
-                data = intake.read_bounded(job.path, cfg.max_file_bytes, follow_links=job.follow_links)
+                data = intake.job_bytes(job, cfg.max_file_bytes)
             except FileRefused as refusal:
                 conn.send(("done", intake.refused(job.name, refusal), None))
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,14 +139,23 @@ def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
 
 
 def ingest_paths(
-    paths: list[Path], db_path: Path, *, progress: Callable[[int], None] | None = None, workers: int | None = None, who: str | None = None
+    paths: list[Path],
+    db_path: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    who: str | None = None,
+    uploads: Sequence[tuple[str, bytes]] = (),
 ) -> Summary:
     """Ingest progress-report workbooks; each batch of whole files is one transaction.
 
     Every file is read in a worker process (ingest.isolation); only files that pass
-    every check, the award register's included, are archived.
+    every check, the award register's included, are archived. *uploads* are (name, bytes)
+    pairs held in memory (the dashboard's upload box): nothing of them is written to disk
+    before the checks have passed.
     """
     found = collect(paths)
+    found.jobs.extend(Job(Path(Path(name).name), Path(name).name, data=data) for name, data in uploads)
     cfg = settings()
     size = (workers if workers is not None else default_workers()) if len(found.jobs) >= PARALLEL_FROM else min(1, len(found.jobs))
     summary = Summary([Outcome(link.name, "rejected", message=symlink_refusal(link.name).message) for link in found.links])

@@ -33,3 +33,19 @@ def test_an_ingest_run_from_a_script_on_standard_input_works(db: Path) -> None:
     result = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, check=False, cwd=Path(__file__).parents[1])
     assert result.stdout.strip() == "accepted", result.stderr[-2000:]
     assert rows(db, "SELECT status FROM submissions") == [("accepted",)]
+
+
+def test_uploads_are_read_from_memory_and_checked_like_files(db: Path, tmp_path: Path, monkeypatch) -> None:
+    """Uploaded bytes reach the reader without being written to disk; refusals and acceptances are as for files."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    uploads = [(n, (DATA / n).read_bytes()) for n in ("clean-report.xlsx", "victim-name-column.xlsx", "csv-renamed.xlsx")]
+    outcomes = ingest_paths([], db, workers=1, uploads=uploads).outcomes
+    assert [(o.source_file, o.status) for o in outcomes] == [
+        ("clean-report.xlsx", "accepted"),
+        ("victim-name-column.xlsx", "rejected"),
+        ("csv-renamed.xlsx", "rejected"),
+    ]
+    assert list((tmp_path / "tmp").iterdir()) == []
+    register = {p.name for p in (db.parent / "archive").iterdir()}
+    assert len(register) == 2  # the register and the accepted report, nothing of the refused ones

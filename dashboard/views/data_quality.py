@@ -147,16 +147,11 @@ with tab_upload:
             "Progress-report workbooks (.xlsx, .xlsm)", type=["xlsx", "xlsm"], accept_multiple_files=True, key="uploads"
         )
         if st.button("Ingest the uploaded files", disabled=not uploads, type="primary", icon=":material/upload_file:"):
-            with tempfile.TemporaryDirectory(prefix="stopdash-upload-") as tmp, st.spinner("Checking and loading the files…"):
-                paths = []
-                for i, upload in enumerate(uploads or []):
-                    folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
-                    folder.mkdir()
-                    path = folder / Path(upload.name).name
-                    path.write_bytes(upload.getvalue())
-                    paths.append(path)
+            with st.spinner("Checking and loading the files…"):
+                # The bytes go to the reader from memory: nothing of a file is written anywhere before its checks pass.
+                files = [(upload.name, upload.getvalue()) for upload in uploads or []]
                 try:
-                    summary = ingest_paths(paths, data.db_path(), workers=1, who=data.access().who)
+                    summary = ingest_paths([], data.db_path(), workers=1, who=data.access().who, uploads=files)
                 except StopdashError as e:
                     st.session_state["_upload_outcomes"] = str(e)
                 else:
