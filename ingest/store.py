@@ -174,7 +174,7 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
         superseded: list[int] = []
         now = dt.datetime.now().replace(microsecond=0)
         for report in reports:
-            if report.sha256 in seen:
+            if report.sha256 and report.sha256 in seen:  # a file never read (too large, a link) has no hash to match
                 outcomes.append(
                     Outcome(report.source_file, "skipped", report.subgrant_id, report.period, message="already ingested (the same bytes)")
                 )

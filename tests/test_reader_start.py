@@ -49,3 +49,13 @@ def test_uploads_are_read_from_memory_and_checked_like_files(db: Path, tmp_path:
     assert list((tmp_path / "tmp").iterdir()) == []
     register = {p.name for p in (db.parent / "archive").iterdir()}
     assert len(register) == 2  # the register and the accepted report, nothing of the refused ones
+
+
+def test_files_refused_unread_are_never_taken_for_duplicates(db: Path, tmp_path: Path) -> None:
+    """Two different files refused before being read (no hash) are both reported, in one run and in the next."""
+    big = b"PK" + bytes(26 * 1024 * 1024)
+    uploads = [("big-1.xlsx", big + b"1"), ("big-2.xlsx", big + b"2")]
+    first = ingest_paths([], db, workers=1, uploads=uploads).outcomes
+    again = ingest_paths([], db, workers=1, uploads=[("big-3.xlsx", big + b"3")]).outcomes
+    assert [o.status for o in first + again] == ["rejected", "rejected", "rejected"]
+    assert rows(db, "SELECT count(*) FROM submissions WHERE status = 'rejected'") == [(3,)]
