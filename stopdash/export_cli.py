@@ -6,15 +6,16 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.audit import log, os_user
-from stopdash.export import FORMATS, gather_summary, write_gathered
-from stopdash.export_db import ExportError
-
+# The export code (pandas, openpyxl, DuckDB) is imported when a summary is written, not when
+# `stopdash` starts: every other command, and --help, would pay about a second for it.
+FORMATS = ("xlsx", "csv", "html")  # stopdash.export.FORMATS; a test keeps the two the same
 SUFFIXES = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".zip": "csv", "": "csv"}
 
 
 def output_format(out: Path, fmt: str | None) -> str:
     """The format asked for, or the one the --out name implies; a plain error when the two disagree."""
+    from stopdash.export_db import ExportError
+
     suffix = out.suffix.lower()
     if suffix == ".csv" and fmt in (None, "csv"):
         raise ExportError(f"The CSV export is one file per sheet: give a folder name (such as {out.stem}-csv) or a name ending in .zip.")
@@ -54,6 +55,9 @@ def cmd_export_summary(args: argparse.Namespace) -> int:
 
     Example: stopdash export summary --out "STOP summary FY2026.xlsx" --year 2026 --db data/stopdash.duckdb
     """
+    from ingest.audit import log, os_user
+    from stopdash.export import gather_summary, write_gathered
+
     fmt = output_format(args.out, args.format)
     summary = gather_summary(args.db, args.year, args.period)
     path = write_gathered(summary, args.out, fmt)
