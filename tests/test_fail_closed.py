@@ -6,6 +6,7 @@ the rest run the app under AppTest with real Streamlit configuration and secrets
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -299,7 +300,8 @@ def served_from(cwd: Path, db: Path, log: Path, *flags: str) -> Iterator[tuple[s
             proc.kill()
 
 
-def _page_text(browser: object, url: str) -> str:
+def _page_text(browser: object, url: str, expect: tuple[str, ...] = ()) -> str:
+    """The app's text once drawn; with *expect*, once those texts are all shown (or the wait runs out)."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
     try:
@@ -308,7 +310,15 @@ def _page_text(browser: object, url: str) -> str:
         page.wait_for_function(
             '() => !document.querySelector(\'[data-testid="stStatusWidget"] img, [data-testid="stStatusWidget"] svg\')', timeout=60_000
         )
-        page.wait_for_timeout(1000)
+        if expect:
+            with contextlib.suppress(Exception):  # the assertion after says what is missing
+                page.wait_for_function(
+                    "texts => texts.every(t => document.querySelector('[data-testid=\"stApp\"]').innerText.includes(t))",
+                    arg=list(expect),
+                    timeout=60_000,
+                )
+        else:
+            page.wait_for_timeout(1000)
         return page.locator('[data-testid="stApp"]').inner_text()
     finally:
         page.close()
@@ -330,7 +340,7 @@ def test_started_elsewhere_on_the_network_refuses(browser: object, demo_db: Path
 def test_started_elsewhere_on_loopback_is_local_mode(browser: object, demo_db: Path, tmp_path: Path) -> None:
     """Started from another folder without sign-in but on 127.0.0.1: local single-user mode works."""
     with served_from(tmp_path, demo_db, tmp_path / "streamlit.log", "--server.address", "127.0.0.1") as (url, _):
-        text = _page_text(browser, url)
+        text = _page_text(browser, url, expect=("Local single-user mode", "Communities funded"))
     assert "Local single-user mode" in text and "Communities funded" in text
     assert REFUSAL not in text
 
