@@ -4,7 +4,8 @@ Everything is measured in one run, side by side, on the same files:
 1. ingest throughput against a naive baseline (pandas.read_excel + one INSERT per row);
 2. a national corpus (2,500 subgrants, one quarter) with 1 and 2 worker processes, peak memory;
    and a national database of 2,500 subgrants x 20 quarters (the ingested quarter copied to 20);
-3. the time each dashboard page takes to render (AppTest) on the demo and the national database;
+3. the time each dashboard page takes to render (AppTest), and to be fully drawn in Chromium (bench/browser.py)
+   beside a bare Streamlit page, on the demo and the national database;
 4. `stopdash export summary` on the national database.
 
 Run: `make bench` (about 5 minutes), or `python bench/run.py --quick` for a small smoke run.
@@ -196,6 +197,13 @@ def main() -> None:
                 f"ratio {national_times[page] / demo_times[page]:5.2f}",
             )
         RESULTS["pages"] = {"demo_s": demo_times, "national_s": national_times}
+
+        print("3b. Dashboard pages in Chromium (fully drawn: fresh open and in-app click, median of 3), beside a bare page")
+        from browser import measure, print_table
+
+        drawn = measure({"demo": demo_db, "national": national_db}, 3)
+        print_table(drawn, {"demo": demo_times, "national": national_times})
+        RESULTS["browser"] = drawn
 
         print("4. Export summary on the national database")
         out = work / "summary.xlsx"

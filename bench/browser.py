@@ -1,0 +1,221 @@
+"""How long each dashboard page takes to be fully drawn in a real browser (Chromium, through Playwright).
+
+A page counts as drawn when its script has finished (no running indicator), every plotly chart has
+drawn its SVG and no skeleton placeholder is left; the time is when that first held, confirmed by it
+still holding a moment later. Each page is timed on a fresh open (a new browser tab on its URL) and
+after an in-app click on its link in the sidebar, median of *repeat*. A bare Streamlit page (a title,
+a metric, one plotly chart, a small table) is served the same way, in the same run, as the yardstick.
+
+Run alone: python bench/browser.py --db data/demo/demo.duckdb   (bench/run.py calls it on both databases)
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stopdash.cli import dashboard_command  # noqa: E402
+
+CHROMIUM = os.environ.get("STOPDASH_CHROMIUM", "/usr/bin/chromium")
+SETTLE_S = 0.4  # the drawn state must still hold this long after it first holds
+TIMEOUT_S = 120.0
+# The page titles in the sidebar and their URL paths (st.Page takes the path from the file name).
+PAGES = {
+    "overview": "",
+    "collaboration": "collaboration",
+    "protocols": "protocols",
+    "survivor_engagement": "survivor_engagement",
+    "leveraged_funding": "leveraged_funding",
+    "allocation": "allocation",
+    "ta_priorities": "ta_priorities",
+    "community": "community?subgrant=MN-STOP-2025-002",
+    "data_quality": "data_quality",
+}
+
+BARE_PAGE = """
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+st.title("Bare page")
+st.metric("Subgrants", 90)
+frame = pd.DataFrame({"quarter": ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"], "reports": [80, 84, 86, 88]})
+st.plotly_chart(px.bar(frame, x="quarter", y="reports"))
+st.dataframe(frame)
+"""
+
+# True when the page is drawn; also what it drew: the main area's height and the tallest table's.
+DRAWN_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('h1, [data-testid="stHeading"], [data-testid="stAlert"]')) return null;
+  const busy = '[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"]';
+  if (document.querySelector(busy)) return null;
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  if (status && /running/i.test(status.textContent || '')) return null;
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) { if (!plot.querySelector('.main-svg')) return null; }
+  let table = 0;
+  for (const t of document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]')) {
+    table = Math.max(table, t.getBoundingClientRect().height);
+  }
+  return {height: main.scrollHeight, table: table, charts: document.querySelectorAll('.js-plotly-plot').length};
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(db: Path | None, script: Path | None = None) -> Iterator[str]:
+    """The dashboard (or *script*) under `streamlit run`, headless on 127.0.0.1; yields its base URL."""
+    port = _free_port()
+    command = dashboard_command(port, "127.0.0.1")
+    if script is not None:
+        command[command.index(str(ROOT / "dashboard" / "app.py"))] = str(script)
+    env = dict(os.environ, STOPDASH_DB=str(db or ""), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"streamlit did not start on {url}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _drawn(page: Any, start: float) -> tuple[float, dict[str, float]]:
+    """Seconds from *start* until the page was drawn (and stayed so for SETTLE_S), and what it drew."""
+    first: float | None = None
+    facts: dict[str, float] = {}
+    time.sleep(0.05)  # let the click or the navigation reach the server before the first look
+    while True:
+        now = time.perf_counter()
+        state = page.evaluate(DRAWN_JS)
+        if state is None:
+            first = None
+        else:
+            facts = state
+            if first is None:
+                first = now
+            elif now - first >= SETTLE_S:
+                return first - start, facts
+        if now - start > TIMEOUT_S:
+            raise RuntimeError(f"{page.url} was not drawn within {TIMEOUT_S:.0f} s")
+        time.sleep(0.03)
+
+
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def time_pages(base: str, pages: dict[str, str], repeat: int, browser: Any, in_app: bool = True) -> dict[str, dict[str, float]]:
+    """Per page: median fresh and in-app seconds, and the height drawn (main area, tallest table) in pixels."""
+    result: dict[str, dict[str, float]] = {}
+    for name, path in pages.items():
+        fresh, clicks, facts = [], [], {}
+        for _ in range(repeat + 1):  # the first round warms the server's caches and imports: not counted
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(base + path, wait_until="commit")
+            seconds, facts = _drawn(page, start)
+            fresh.append(seconds)
+            if in_app:
+                # Go elsewhere first, then come back by the sidebar link, as a person does.
+                other = "data_quality" if name == "overview" else ""
+                link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{other}"]').first
+                link.click()
+                _drawn(page, time.perf_counter())
+                target = path.split("?")[0]
+                link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{target}"]').first
+                start = time.perf_counter()
+                link.click()
+                page.wait_for_url(lambda url, t=target: url.split("?")[0].rstrip("/").endswith("/" + t) if t else True)
+                clicks.append(_drawn(page, start)[0])
+            context.close()
+        result[name] = {
+            "fresh_s": _median(fresh[1:]),
+            "in_app_s": _median(clicks[1:]) if clicks else float("nan"),
+            "height_px": facts.get("height", 0),
+            "table_px": facts.get("table", 0),
+            "charts": facts.get("charts", 0),
+        }
+    return result
+
+
+def measure(databases: dict[str, Path], repeat: int = 3) -> dict[str, Any]:
+    """The bare page and every dashboard page on each database, in one browser."""
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="stopdash-bare-") as folder, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            bare = Path(folder) / "bare.py"
+            bare.write_text(BARE_PAGE, encoding="utf-8")
+            with serve(None, bare) as base:
+                out["bare"] = time_pages(base, {"bare": ""}, repeat, browser, in_app=False)["bare"]
+            for label, db in databases.items():
+                with serve(db) as base:
+                    out[label] = time_pages(base, PAGES, repeat, browser)
+        finally:
+            browser.close()
+    return out
+
+
+def print_table(figures: dict[str, Any], apptest: dict[str, dict[str, float]] | None = None) -> None:
+    """Pages side by side: browser fresh and in-app per database, the AppTest figure, and the bare page."""
+    bare = figures["bare"]["fresh_s"]
+    print(f"  bare page (title, metric, one chart, small table): fresh {bare:.2f} s")
+    labels = [k for k in figures if k != "bare"]
+    head = "  {:<22}".format("page") + "".join(f"{lab + ' fresh':>15}{'in-app':>9}{'AppTest':>9}{'px':>8}" for lab in labels)
+    print(head + "   fresh/bare")
+    for page in PAGES:
+        line = f"  {page:<22}"
+        for lab in labels:
+            f = figures[lab][page]
+            at = (apptest or {}).get(lab, {}).get(page)
+            line += f"{f['fresh_s']:>13.2f} s{f['in_app_s']:>7.2f} s{(f'{at:.2f} s' if at is not None else '-'):>9}{f['height_px']:>8.0f}"
+        line += "   " + " ".join(f"{figures[lab][page]['fresh_s'] / bare:.2f}x" for lab in labels)
+        print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, action="append", required=True, help="a database (repeat for several)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    figures = measure({db.stem: db for db in args.db}, args.repeat)
+    print_table(figures)
+
+
+if __name__ == "__main__":
+    main()
