@@ -146,13 +146,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """
     from stopdash.demo import build_demo
 
-    db = build_demo(args.db, rebuild=args.rebuild)
+    db = build_demo(args.db, rebuild=args.rebuild, say=lambda line: print(line, flush=True))
     print(f"Demo portfolio ready in {db}.")
     if args.build_only:
         return 0
     env = dict(os.environ, STOPDASH_DB=str(db))
     command = dashboard_command(args.port)
-    print(f"Opening the dashboard at http://localhost:{args.port}  (Ctrl+C to stop)")
+    print(f"Starting the dashboard. Open this address in your web browser: http://localhost:{args.port}", flush=True)
+    print("(It keeps running in this window; press Ctrl+C here to stop it.)", flush=True)
     return subprocess.call(command, env=env, cwd=REPO)
 
 
@@ -231,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"stopdash: {e}", file=sys.stderr)
         return e.exit_code
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
+        return 0
     except Exception as e:
         if args.debug:
             raise
@@ -240,9 +244,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
-        return 0
     except KeyboardInterrupt:
         print("stopdash: interrupted; files already stored stay stored, the rest were not loaded.", file=sys.stderr)
         return 130
