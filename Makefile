@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@echo "Installing stopdash and its dependencies into $(VENV) (a minute or two, once)..."
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -15,10 +16,11 @@ setup: $(STAMP)
 
 ## Build the demo portfolio and open the dashboard on it (http://localhost:8501).
 demo: $(STAMP)
-	$(VENV)/bin/stopdash demo
+	$(PY) -m stopdash demo
 
-## Run the whole test suite (the browser tests need Debian's chromium: apt-get install chromium).
+## Run the whole test suite; installs a Chromium for the browser tests first if there is none (.ci/browser).
 test: $(STAMP)
+	@PY=$(PY) .ci/browser
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -39,18 +39,18 @@ _PAGES = Path(__file__).parent / "views"
 
 # The page list: one place. (The allocation page slots in here, e.g. after "Leveraged funding".)
 PAGES = [
-    st.Page(_PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page(_PAGES / "collaboration.py", title="Collaboration", icon=":material/handshake:"),
-    st.Page(_PAGES / "protocols.py", title="Protocols", icon=":material/checklist:"),
-    st.Page(_PAGES / "survivor_engagement.py", title="Survivor engagement", icon=":material/record_voice_over:"),
-    st.Page(_PAGES / "leveraged_funding.py", title="Leveraged funding", icon=":material/payments:"),
-    st.Page(_PAGES / "allocation.py", title="Allocation", icon=":material/account_balance:"),
-    st.Page(_PAGES / "ta_priorities.py", title="TA priorities", icon=":material/support_agent:"),
-    st.Page(_PAGES / "community.py", title="Community", icon=":material/location_city:"),
-    st.Page(_PAGES / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
+    st.Page(_PAGES / "overview.py", title="Overview", default=True),
+    st.Page(_PAGES / "collaboration.py", title="Collaboration"),
+    st.Page(_PAGES / "protocols.py", title="Protocols"),
+    st.Page(_PAGES / "survivor_engagement.py", title="Survivor engagement"),
+    st.Page(_PAGES / "leveraged_funding.py", title="Leveraged funding"),
+    st.Page(_PAGES / "allocation.py", title="Allocation"),
+    st.Page(_PAGES / "ta_priorities.py", title="TA priorities"),
+    st.Page(_PAGES / "community.py", title="Community"),
+    st.Page(_PAGES / "data_quality.py", title="Data quality"),
 ]
 
-ADMIN_PAGES = [st.Page(_PAGES / "audit.py", title="Audit log", icon=":material/history:")]
+ADMIN_PAGES = [st.Page(_PAGES / "audit.py", title="Audit log")]
 
 # URL parameter → (session key, kind). Lists are repeated parameters (?region=A&region=B).
 URL_FILTERS = {
@@ -63,6 +63,24 @@ URL_FILTERS = {
 
 
 LATEST = "latest"
+
+# WCAG 2.1 AA: captions and other faded text at 4.5:1 or more on white, a clearly visible keyboard focus,
+# headings sized by level (each page's sections are h2 under the page's h1), metric labels and values that wrap
+# rather than end in "…" on a laptop screen.
+ACCESSIBLE_CSS = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *, [data-testid="stMetricDelta"][color="off"],
+[data-testid="stWidgetLabel"] [data-testid="stTooltipIcon"], [data-baseweb="select"] [aria-hidden="true"] {
+  color: #4a4f5c !important; opacity: 1 !important;
+}
+a:focus-visible, button:focus-visible, [role="tab"]:focus-visible, input:focus-visible, [tabindex]:focus-visible,
+[data-testid="stSidebarNav"] a:focus-visible, summary:focus-visible {
+  outline: 3px solid #0072B2 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important;
+}
+[data-testid="stMainBlockContainer"] h2 { font-size: 1.5rem; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important;
+}
+</style>"""
 
 
 def _allowed(opts: Options) -> dict[str, list[object]]:
@@ -182,6 +200,7 @@ def main() -> None:
     st.session_state[data.ACCESS_KEY] = access
     st.session_state[data.FILTERS_KEY] = sidebar_filters(opts, scope)
     sidebar_badge(access)
+    st.html(ACCESSIBLE_CSS)
     with st.sidebar:
         st.caption(f"Database: {markdown(db.name)} · latest reports: {markdown(opts.latest or 'none yet')}")
     page.run()

@@ -15,7 +15,9 @@ from ingest.config import settings
 from stopdash.export_cells import table_csv, table_xlsx
 from stopdash.suppression import SHIFT
 
+# No plotly toolbar: its seven buttons would add seven keyboard stops per chart; the "Table" tab holds the figures.
 PLOTLY_CONFIG = {
+    "displayModeBar": False,
     "displaylogo": False,
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
@@ -34,6 +36,16 @@ def missing(value: Any) -> bool:
 
 def money(value: Any) -> str:
     return "–" if missing(value) else f"${value:,.0f}"
+
+
+def money_short(value: Any) -> str:
+    """Dollars short enough for a metric on a laptop screen: $8.78M, $912K, $640."""
+    if missing(value):
+        return "–"
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"${value / size:,.3g}{unit}" if abs(value) < size * 1000 else f"${value / size:,.0f}{unit}"
+    return f"${value:,.0f}"
 
 
 def count(value: Any) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ui import money_short
 from stopdash.escape import markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def shown(at: AppTest) -> dict[str, object]:
     ]
     return {
         "metrics": {m.label: m.value for m in at.metric},
-        "headings": [h.value for h in [*at.title, *at.subheader]],
+        "headings": [h.value for h in [*at.title, *at.header, *at.subheader]],
         "tables": tables,
         "infos": [i.value for i in at.info],
     }
@@ -169,8 +170,8 @@ def independent_headline(db: Path, region: str | None) -> dict[str, str]:
     assert len(practices), "the test needs communities reporting practices"
     return {
         "Communities funded": f"{active['community'].nunique():,}",
-        "STOP dollars awarded": f"${active['award_amount'].sum():,.0f}",
-        "Leveraged private dollars": f"${private['amount'].sum():,.0f}",
+        "STOP dollars awarded": money_short(active["award_amount"].sum()),
+        "Leveraged private dollars": money_short(private["amount"].sum()),
         "Leveraged $ per STOP $": f"{funded['leveraged_total'].sum() / funded['award_amount'].sum():,.3f}",
         "With an adopted protocol": f"{(protocols['protocols_adopted'] > 0).mean():.0%}",
         "With 3+ survivor practices": f"{(practices['practices_in_place'] >= 3).mean():.0%}",

@@ -82,7 +82,7 @@ ui.table_view(
 with st.expander("Each check in words (for reports)"):
     st.markdown("\n".join(f"- **{md(r['check'])}**: {md(r['explanation'])}" for _, r in mine.iterrows()))
 
-st.subheader("Awards by allocation category")
+st.header("Awards by allocation category")
 by_category = data.load(allocation_by_category, year)
 ui.chart(
     charts.bar(
@@ -105,7 +105,7 @@ ui.chart(
     },
 )
 
-st.subheader("Subgrants by STOP purpose area")
+st.header("Subgrants by STOP purpose area")
 areas = data.load(purpose_areas, year)
 areas = areas[areas["subgrants"] > 0] if not areas.empty else areas
 if areas.empty:
@@ -132,7 +132,7 @@ else:
         caption="A subgrant listing several purpose areas counts in each; the last column splits its dollars evenly among them.",
     )
 
-st.subheader("Reports for federal and state use")
+st.header("Reports for federal and state use")
 if not data.access().can_export:
     st.info("The summary exports are for state and coalition staff.")
     st.stop()

@@ -37,7 +37,7 @@ SHORT = {
 }
 
 # --- Maturity by level over time -------------------------------------------------------------------
-st.subheader("Maturity by level over time")
+st.header("Maturity by level over time")
 levels = data.load(maturity_levels, f)
 if levels.empty:
     st.info("No maturity scores for these filters.")
@@ -73,7 +73,7 @@ def drawn_note(drawn: int, total: int, which: str) -> str:
 
 
 # --- Community × indicator -------------------------------------------------------------------------
-st.subheader(f"Indicator scores by community, {period}")
+st.header(f"Indicator scores by community, {period}")
 scores = data.load(indicator_scores, f)
 if scores.empty:
     st.info("No indicator scores for these filters in this quarter.")
@@ -108,7 +108,7 @@ else:
     )
 
 # --- Who is at the table ---------------------------------------------------------------------------
-st.subheader(f"Who is at the table, {period}")
+st.header(f"Who is at the table, {period}")
 partners = data.load(partners_at_table, f)
 if partners.empty:
     st.info("No partner lists for these filters in this quarter.")
@@ -146,7 +146,7 @@ else:
     )
 
 # --- Essential disciplines missing -----------------------------------------------------------------
-st.subheader(f"Essential disciplines missing, {period}")
+st.header(f"Essential disciplines missing, {period}")
 by_discipline = data.load(essential_missing_by_discipline, f)
 missing = data.load(essential_missing, f)
 if missing.empty:
@@ -187,7 +187,7 @@ else:
     )
 
 # --- Risers and fallers ----------------------------------------------------------------------------
-st.subheader("Biggest risers and fallers since the previous quarter")
+st.header("Biggest risers and fallers since the previous quarter")
 changes = data.load(maturity_changes, f)
 moved = changes[changes["change"] != 0] if not changes.empty else changes
 if moved.empty:

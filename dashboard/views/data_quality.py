@@ -115,7 +115,9 @@ with tab_issues:
         per_code = found.groupby(["severity", "code"], as_index=False).size().rename(columns={"size": "issues"})
         st.caption(
             f"{len(found)} issues in {found['source_file'].nunique()} files. Most frequent: "
-            + ", ".join(f"{r.code} ({r.issues})" for r in per_code.sort_values("issues", ascending=False).head(5).itertuples())
+            + ", ".join(
+                f"{r.code.replace('_', ' ')} ({r.issues})" for r in per_code.sort_values("issues", ascending=False).head(5).itertuples()
+            )
         )
         view = found.copy()
         has_id = view["subgrant_id"].notna()
@@ -140,7 +142,7 @@ with tab_upload:
         st.info("Uploading reports is for state administrators. Ask one to load the files, or to change your role.")
     else:
         st.markdown(
-            "**Ingest progress reports**: the same checks as `stopdash ingest`. Files already ingested are skipped; "
+            "**Ingest progress reports**: every file gets the same checks as a batch load. Files already ingested are skipped; "
             "a newer file for the same subgrant and quarter replaces the older one."
         )
         uploads = st.file_uploader(
@@ -175,9 +177,16 @@ with tab_upload:
             st.error(md(result))
         elif isinstance(result, pd.DataFrame):
             tally = result["status"].value_counts()
-            text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items())
+            text = ", ".join(f"{n} {STATUS_NAMES.get(s, s.replace('_', ' ')).lower()}" for s, n in tally.items())
             (st.success if set(tally.index) <= {"accepted", "skipped"} else st.warning)(f"Last upload: {text}.")
-            ui.table_view(result, key="upload_result", column_config={"message": st.column_config.TextColumn(width="large")})
+            for o in result.itertuples():
+                if o.message:
+                    st.markdown(f"- **{md(o.file)}** ({STATUS_NAMES.get(o.status, o.status.replace('_', ' ')).lower()}): {md(o.message)}")
+            ui.table_view(
+                result.fillna(""),
+                key="upload_result",
+                column_config={"subgrant_id": "Subgrant", "period": "Quarter", "message": st.column_config.TextColumn(width="large")},
+            )
 
     st.markdown("**The blank template** for grantees: every sheet, with dropdowns and instructions.")
 

@@ -51,7 +51,7 @@ with cols[3]:
     )
 st.caption(f"Cash {ui.money(cash)} ({ui.share(cash / total if total else None)}), in-kind {ui.money(total - cash)}.")
 
-st.subheader("By source type and form")
+st.header("By source type and form")
 by_type["source_label"] = by_type["source_type"] + by_type["is_private"].map({True: " (private)", False: " (public)"})
 order = by_type.groupby("source_label")["amount"].sum().sort_values(ascending=False).index.tolist()
 ui.chart(
@@ -74,7 +74,7 @@ ui.chart(
     column_config={"amount": ui.MONEY},
 )
 
-st.subheader("Private and public, quarter by quarter")
+st.header("Private and public, quarter by quarter")
 trend = data.load(funding_trend, f)
 ui.chart(
     charts.bar(
@@ -96,7 +96,7 @@ ui.chart(
     column_config={"Private": ui.MONEY, "Public": ui.MONEY},
 )
 
-st.subheader("Leverage ratio by community")
+st.header("Leverage ratio by community")
 if by_community.empty:
     st.info("No community reported funding in this period.")
 else:
@@ -130,7 +130,7 @@ else:
         caption="The table lists every community that reported funding in the period, with its private ratio too.",
     )
 
-st.subheader("Largest funders")
+st.header("Largest funders")
 funders = data.load(top_funders, f, quarters)
 funders["label"] = funders["source"] + " · " + funders["source_type"]
 funders["sector"] = funders["is_private"].map({True: "Private", False: "Public"})

@@ -53,27 +53,24 @@ def _value(row: dict) -> str:
     return {"dollars": ui.money, "share": ui.share, "ratio": ui.ratio}.get(kind, ui.count)(value)
 
 
-# Headline measures that have a quarterly series to draw under the figure.
-SPARKS = ("communities", "stop_dollars", "leveraged_private", "leverage_ratio", "protocol_share", "practices_share", "reports_received")
 rows = heads.to_dict("records")
 for chunk in (rows[:4], rows[4:]):
     for col, row in zip(st.columns(4), chunk, strict=False):
         with col:
             delta, color = _delta(row)
-            spark = row["key"] if row["key"] in SPARKS else None
-            series = trend[spark].dropna().tolist() if spark and not trend.empty else None
-            ui.metric(row["label"], _value(row), delta=delta, delta_color=color, help=row["definition"], chart_data=series)
+            # No sparkline under the figure: a drawing without a text alternative; the trends are charted below, with tables.
+            full = _value(row)
+            shown_value = ui.money_short(row["value"]) if row["kind"] == "dollars" else full
+            exact = f"{full}. " if shown_value != full else ""
+            ui.metric(row["label"], shown_value, delta=delta, delta_color=color, help=f"{exact}{row['definition']}")
 
 with st.expander("Definitions of the headline figures (for federal and state reports)"):
     st.markdown("\n".join(f"- **{r['label']}**: {r['definition']}" for r in rows))
-    st.caption(
-        "The small charts under the figures show the quarterly trend up to the selected quarter. "
-        "The download has the figures, the previous quarter's and these definitions."
-    )
+    st.caption("The quarterly trends are charted below. The download has the figures, the previous quarter's and these definitions.")
     export = heads[["label", "value", "previous", "expected", "previous_expected", "period", "previous_period", "definition"]]
     ui.download_buttons(export, f"headline-figures-{heads['period'].iloc[0]}", key="headline")
 
-st.subheader("Where")
+st.header("Where")
 measures = list(COUNTY_MEASURES)
 left, right = st.columns([3, 2], gap="medium")
 with right:
@@ -110,7 +107,7 @@ with left:
             column_config={"stop_dollars": ui.MONEY, "leveraged_private": ui.MONEY, "protocol_share": ui.PERCENT},
         )
 
-st.subheader("Quarterly trends")
+st.header("Quarterly trends")
 if trend.empty:
     st.info("No quarterly figures for these filters.")
     st.stop()

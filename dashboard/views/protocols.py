@@ -43,7 +43,7 @@ with cols[2]:
 with cols[3]:
     ui.metric("Not started (step 0)", ui.count(total - started))
 
-st.subheader(f"Protocols at each step, by focus, {period}")
+st.header(f"Protocols at each step, by focus, {period}")
 labels = {i: f"{i} · {name}" for i, name in enumerate(STEPS)}
 steps["step_label"] = steps["step"].map(labels)
 ui.chart(
@@ -65,7 +65,7 @@ ui.chart(
     caption="Boles and Patterson's eight-step model: steps 5–8 are adopted protocols; after step 8 the cycle starts again.",
 )
 
-st.subheader("Stalled protocols")
+st.header("Stalled protocols")
 quarters = st.slider(
     "Stalled: same step for at least (quarters)",
     2,
@@ -112,7 +112,7 @@ else:
         },
     )
 
-st.subheader(f"Adopted protocols overdue for review (over {months} months)")
+st.header(f"Adopted protocols overdue for review (over {months} months)")
 overdue = data.load(protocols_overdue, f, months=months)
 if overdue.empty:
     st.info("Every adopted protocol has been reviewed (or adopted) within the review period, for these filters.")

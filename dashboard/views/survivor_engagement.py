@@ -33,7 +33,7 @@ else:
     with cols[3]:
         ui.metric("With none in place", ui.count(int((per_community == 0).sum())))
 
-    st.subheader(f"Adoption of each practice, {period}")
+    st.header(f"Adoption of each practice, {period}")
     adoption["practice"] = adoption["practice_code"].map(lambda c: charts.wrap(labels.get(c, c), 46))
     adoption["count_text"] = adoption["communities"].map(lambda n: f"{n:,} communities")
     ui.chart(
@@ -60,7 +60,7 @@ else:
         key="adoption",
     )
 
-    st.subheader(f"Practices by community, {period}")
+    st.header(f"Practices by community, {period}")
     matrix = charts.with_labels(matrix)
     fig = charts.status_matrix(
         matrix,
@@ -86,7 +86,7 @@ else:
         caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items()),
     )
 
-st.subheader(f"Communities with no practice in place, {period}")
+st.header(f"Communities with no practice in place, {period}")
 none = data.load(no_practice_in_place, f)
 if none.empty:
     st.info("Every reporting community has at least one survivor-engagement practice in place, for these filters.")
@@ -102,7 +102,7 @@ else:
         },
     )
 
-st.subheader("Survivors engaged over time")
+st.header("Survivors engaged over time")
 engaged = data.load(survivors_engaged, f)
 shown = engaged.dropna(subset=["survivors_engaged"])
 if engaged.empty:

@@ -12,8 +12,8 @@ f = data.filters()
 st.title("TA priorities")
 st.caption(
     "Each community is ranked on its latest accepted report (the quarter filter does not apply); region, county, "
-    "award year and category filters do. The need score adds the weights of the reasons found; weights and "
-    "thresholds are set in the configuration (data/config.toml, [ta_rules])."
+    "award year and category filters do. The need score adds the weights of the reasons found; the state's "
+    "administrator sets the weights and thresholds."
 )
 
 ranking = data.load(ta_priorities, f)
@@ -67,7 +67,7 @@ ui.table_view(
 )
 ui.download_buttons(table, "ta-priorities", key="ta")
 
-st.subheader("The first ten, explained")
+st.header("The first ten, explained")
 for row in shown.head(10).itertuples():
     with st.container(border=True):
         st.markdown(

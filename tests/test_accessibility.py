@@ -1,0 +1,93 @@
+"""The real app in Chromium, checked with axe-core (WCAG 2.1 AA) and for cut-off text, at two laptop window sizes.
+
+axe-core comes from the npm registry; tests/axe.py installs the pinned version on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe import axe_script
+
+from test_browser import PAGES, _open, _wait_until_drawn, serve_app
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"1280x720": (1280, 720), "1366x768": (1366, 768)}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
+
+# Text elements whose text is cut (ellipsis or hidden overflow) inside the main area; the tables' canvas cells
+# are checked separately (glide grid draws text in a canvas, so column widths are checked in the pages' tests).
+OVERFLOW_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const cut = [];
+    for (const el of main.querySelectorAll('*')) {
+        if (el.offsetParent === null || !el.textContent.trim() || el.closest('.js-plotly-plot, [data-testid="stDataFrame"]')) continue;
+        const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        const metric = el.closest('[data-testid="stMetricValue"], [data-testid="stMetricLabel"]') !== null;
+        if (!own && !metric) continue;
+        const s = getComputedStyle(el);
+        const clips = s.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(s.overflowX) || metric;
+        if (clips && el.scrollWidth > el.clientWidth + 1) cut.push(el.textContent.trim().slice(0, 80));
+    }
+    return [...new Set(cut)];
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_app(demo_db, tmp_path_factory.mktemp("a11y") / "streamlit.log") as url:
+        yield url
+
+
+def _summary(violations: list[dict]) -> str:
+    return json.dumps(
+        [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [(n["target"], n["html"][:160], n.get("any", [{}])[0].get("message", "")[:160]) for n in v["nodes"][:4]],
+            }
+            for v in violations
+        ],
+        indent=1,
+    )
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_has_no_axe_violations(server: str, browser: object, path: str, size: str) -> None:
+    """Each page has no axe-core violation of any impact (WCAG 2.1 A and AA, and best practices) at laptop sizes."""
+    width, height = VIEWPORTS[size]
+    page = _open(browser, f"{server}/{path}", [])
+    try:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        if PAGES[path][1]:
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        page.add_script_tag(path=str(axe_script()))
+        result = page.evaluate("opts => axe.run(document, opts)", AXE_OPTIONS)
+        assert not result["violations"], f"{PAGES[path][0]} at {size}:\n{_summary(result['violations'])}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("path", list(PAGES))
+def test_no_text_is_cut_off(server: str, browser: object, path: str, size: str) -> None:
+    """No text in the main area (metric values and labels included) is cut off or ends in an ellipsis at laptop sizes."""
+    width, height = VIEWPORTS[size]
+    page = _open(browser, f"{server}/{path}", [])
+    try:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        cut = page.evaluate(OVERFLOW_JS)
+        assert not cut, f"{PAGES[path][0]} at {size} cuts off: {cut}"
+    finally:
+        page.close()
