@@ -116,7 +116,10 @@ def test_debug_shows_a_traceback(tmp_path: Path) -> None:
 
 def test_help_imports_no_export_code() -> None:
     """`stopdash --help` starts without pandas, openpyxl or DuckDB; the export formats listed are the exporter's."""
-    code = "import sys; from stopdash.cli import _parser; _parser(); heavy = sorted({'pandas', 'openpyxl', 'duckdb'} & set(sys.modules)); sys.exit(str(heavy) if heavy else 0)"
+    code = (
+        "import sys; from stopdash.cli import _parser; _parser(); "
+        "heavy = sorted({'pandas', 'openpyxl', 'duckdb'} & set(sys.modules)); sys.exit(str(heavy) if heavy else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     from stopdash.export import FORMATS
