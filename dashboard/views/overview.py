@@ -35,7 +35,7 @@ def _delta(row: dict) -> tuple[str | None, str]:
         return None, "off"
     change = now - before
     if kind == "dollars":
-        text = f"{'+' if change >= 0 else '-'}${abs(change):,.0f}{since}"
+        text = f"{'+' if change >= 0 else '-'}{ui.money_short(abs(change))}{since}"  # short: the metric's box is narrow at 1280 px
     elif kind == "share":
         text = f"{change * 100:+.1f} pts{since}"
     elif kind == "ratio":
