@@ -38,6 +38,7 @@ from lxml import etree
 
 from ingest.errors import FileRefused
 from ingest.privacy import bare_kind, has_ssn, identifying_label, person_sheet, ssn_format
+from ingest.safety import workbook_part
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _PICTURES = (".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".ico", ".emz", ".wdp", ".jxr")
@@ -192,10 +193,10 @@ class _Guard:
                 self._generic(part)
 
     def _workbook_part(self) -> str:
-        for _type, target, external in self._rels("").values() if "_rels/.rels" in self.parts else ():
-            if _type.endswith("/officeDocument") and not external and target in self.parts:
-                return target
-        return "xl/workbook.xml" if "xl/workbook.xml" in self.parts else next(p for p in self.parts if p.endswith("workbook.xml"))
+        found = workbook_part(self.archive)  # read from the package's relationships, as the byte checks do
+        if found is None:
+            raise FileRefused("not_a_workbook", "The file has no workbook in it. Save it from Excel as .xlsx and send it again.")
+        return self._norm(found)
 
     def _binary_parts(self) -> None:
         for part in self.parts:
