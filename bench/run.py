@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest outside a server warns on every run
 
-from ingest.db import refresh_derived  # noqa: E402
 from ingest.pipeline import collect_paths, ingest_paths, load_register  # noqa: E402
-from stopdash.demo import build_demo  # noqa: E402
-from stopdash.demo_data import write_portfolio  # noqa: E402
+from ingest.store.db import refresh_derived  # noqa: E402
+from stopdash.demo.build import build_demo  # noqa: E402
+from stopdash.demo.portfolio import write_portfolio  # noqa: E402
 
 RESULTS: dict[str, object] = {}
 

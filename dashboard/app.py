@@ -16,10 +16,10 @@ if str(_ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pa
 
 from dataclasses import replace  # noqa: E402
 
-from dashboard import data  # noqa: E402
+from dashboard import session  # noqa: E402
 from dashboard.auth import current_access, sidebar_badge  # noqa: E402
 from stopdash.escape import markdown  # noqa: E402
-from stopdash.queries import Filters, Options, database_problem, filter_options  # noqa: E402
+from stopdash.queries.overview import Filters, Options, database_problem, filter_options  # noqa: E402
 
 # Streamlit's own table toolbar ("Download as CSV", and copying cells) would write grantee text raw, formula-like
 # cells included; the app's own downloads (ui.download_buttons) keep them inert. The project's config.toml turns it
@@ -164,7 +164,7 @@ def sidebar_filters(opts: Options, scope: tuple[str, ...] | None) -> Filters:
         )
     url_values = {"year": years, "quarter": [quarter] if quarter else [], "region": regions, "county": counties, "category": categories}
     _write_url(url_values)
-    st.session_state[data.URL_KEY] = {k: [str(x) for x in v] for k, v in url_values.items() if v}
+    st.session_state[session.URL_KEY] = {k: [str(x) for x in v] for k, v in url_values.items() if v}
     return Filters(
         award_years=tuple(sorted(years)),
         period=quarter,
@@ -176,10 +176,10 @@ def sidebar_filters(opts: Options, scope: tuple[str, ...] | None) -> Filters:
 
 
 def main() -> None:
-    db = data.db_path()
+    db = session.db_path()
     access = current_access(db)
     page = st.navigation(PAGES + (ADMIN_PAGES if access.role == "admin" else []))
-    problem = data.load(database_problem) if db.exists() else database_problem(db)
+    problem = session.load(database_problem) if db.exists() else database_problem(db)
     if problem:
         st.title("stopdash")
         st.warning(
@@ -192,13 +192,13 @@ def main() -> None:
         )
         st.stop()
     scope = None if access.counties is None else tuple(sorted(access.counties))
-    opts = data.load(filter_options)
+    opts = session.load(filter_options)
     if scope is not None:  # a viewer chooses among their own counties and regions only
         counties = tuple(c for c in opts.counties if c[0] in scope)
         opts = replace(opts, counties=counties, regions=tuple(r for r in opts.regions if any(c[2] == r for c in counties)))
-    st.session_state[data.OPTIONS_KEY] = opts
-    st.session_state[data.ACCESS_KEY] = access
-    st.session_state[data.FILTERS_KEY] = sidebar_filters(opts, scope)
+    st.session_state[session.OPTIONS_KEY] = opts
+    st.session_state[session.ACCESS_KEY] = access
+    st.session_state[session.FILTERS_KEY] = sidebar_filters(opts, scope)
     sidebar_badge(access)
     st.html(ACCESSIBLE_CSS)
     with st.sidebar:

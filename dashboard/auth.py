@@ -1,4 +1,4 @@
-"""Sign-in: who is looking, and what they may see (the decision itself is ingest.access).
+"""Sign-in: who is looking, and what they may see (the decision itself is dashboard.access).
 
 Fail closed. Local single-user mode (every visitor is the local admin) needs two
 things: no sign-in configured at all, and a server that listens on this computer
@@ -20,12 +20,12 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
+from dashboard.access import LOCAL_USER, UNVERIFIED, Access, access_for
 from dashboard.serving import loopback_only
-from ingest.access import LOCAL_USER, UNVERIFIED, Access, access_for
-from ingest.audit import record
 from ingest.config import settings
-from ingest.db import connection
 from ingest.errors import StopdashError
+from ingest.store.audit import record
+from ingest.store.db import connection
 from stopdash.escape import markdown
 
 ACCESS_KEY = "_stopdash_access"

@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import session
 from ingest.config import settings
-from stopdash.export_cells import table_csv, table_xlsx
+from stopdash.exports.cells import table_csv, table_xlsx
 from stopdash.suppression import SHIFT
 
 # No plotly toolbar: its seven buttons would add seven keyboard stops per chart; the "Table" tab holds the figures.
@@ -67,7 +67,7 @@ def suppression_note() -> str:
         f"Victim confidentiality: counts of people are protected figures. Each count from 1 to {n} in a report is "
         f"replaced by a fixed stand-in within {SHIFT} of it before anything is added up, so no two filters can be "
         f"subtracted to give a small count away; figures from 1 to {n} read “1–{n}”, and a total may differ from the "
-        f"reported sum by up to {SHIFT} for each such count. No page holds victim-level data."
+        f"reported sum by up to {SHIFT} for each such count. No page holds victim-level session."
     )
 
 
@@ -142,7 +142,7 @@ def table_view(
 def with_links(df: pd.DataFrame, key: str = "subgrant_id") -> pd.DataFrame:
     """*df* with its subgrant column turned into a link to the Community page (shown as the subgrant ID)."""
     out = df.copy()
-    out[key] = [data.community_url(s) for s in out[key]]
+    out[key] = [session.community_url(s) for s in out[key]]
     return out
 
 
@@ -181,9 +181,9 @@ def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
 
 def quarter_caption(what: str = "Figures") -> None:
     """Say which quarter the page shows."""
-    period = data.period()
+    period = session.period()
     st.caption(
-        f"{what} for {period}, the {'selected' if data.filters().period else 'latest reported'} quarter."
+        f"{what} for {period}, the {'selected' if session.filters().period else 'latest reported'} quarter."
         if period
         else "No progress report has been ingested yet."
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.config import settings
 from ingest.errors import FileRefused
-from ingest.report import ParsedReport, parse_report
+from ingest.workbook.report import ParsedReport, parse_report
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from typing import Any
 
 from ingest.errors import FileRefused, StopdashError
 from ingest.intake import Job, refused
-from ingest.report import ParsedReport
-from ingest.workbook import too_complex
+from ingest.workbook.report import ParsedReport
+from ingest.workbook.sheets import too_complex
 
 # A worker that has not started within this time (an overloaded machine, a broken install) stops the run.
 START_TIMEOUT_S = 120.0

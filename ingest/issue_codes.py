@@ -39,7 +39,7 @@ CODES: dict[str, Code] = {
     "too_complex": Code("error", _READ, "reading it needed more memory than any report needs"),
     "parse_timeout": Code("error", _READ, "reading it took longer than any report needs"),
     "symlink_not_followed": Code("error", _READ, "a link inside a folder given to ingest; links are not followed"),
-    # Confidentiality (ingest.guard).
+    # Confidentiality (ingest.workbook.guard).
     "victim_identifying_data": Code("error", _READ, "a label or a Social Security number anywhere in the package identifies people served"),
     "uncheckable_content": Code("error", _READ, "a picture, embedded object or macro project that cannot be checked for identifying data"),
     # The Profile and the register check.

@@ -13,14 +13,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.audit import os_user
-from ingest.awards import ParsedRegister, parse_register
 from ingest.config import settings
-from ingest.db import connection
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
 from ingest.intake import Job, archive, read_bounded, symlink_refusal
 from ingest.isolation import Parsed, ReaderPool, default_workers
-from ingest.store import Outcome, Register, store_register, store_reports
+from ingest.store.audit import os_user
+from ingest.store.db import connection
+from ingest.store.writer import Outcome, Register, store_register, store_reports
+from ingest.workbook.awards import ParsedRegister, parse_register
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Whole files per transaction: big enough that per-statement cost vanishes, small enough

@@ -21,10 +21,10 @@ None of it may become markup where it is displayed:
   tick labels, annotations), which renders a subset of HTML (``<a href>``,
   ``<b>``, ``<br>``…) and decodes entities: ``&``, ``<`` and ``>`` become
   entities. A line break becomes plotly's ``<br>``, the one piece of markup the
-  chart code itself uses (see :func:`stopdash.charts.wrap`).
+  chart code itself uses (see :func:`dashboard.charts.figures.wrap`).
 * :func:`html` for an HTML document or attribute.
 
-Spreadsheet cells (formula injection) are :mod:`stopdash.export_cells`'s job.
+Spreadsheet cells (formula injection) are :mod:`stopdash.exports.cells`'s job.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from ingest.pipeline import Summary, ingest_paths, load_register
-from stopdash.demo import build_demo
+from stopdash.demo.build import build_demo
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.access import access_for
+from dashboard.access import access_for
 from ingest.config import settings
 from ingest.errors import ConfigError
 

@@ -13,10 +13,10 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from ingest.awards import REGISTER_HEADER
 from ingest.pipeline import load_register
-from stopdash.allocation import CHECK_COLUMNS, PURPOSE_AREAS, allocation_by_category, allocation_checks, purpose_areas
-from stopdash.export_db import ExportError
+from ingest.workbook.awards import REGISTER_HEADER
+from stopdash.queries.allocation import CHECK_COLUMNS, PURPOSE_AREAS, allocation_by_category, allocation_checks, purpose_areas
+from stopdash.queries.reader import ExportError
 
 REGISTER_COLUMNS = REGISTER_HEADER
 LE, PROS, COURTS, VS, CS, DISC = (
@@ -285,7 +285,5 @@ def test_purpose_area_names_cover_the_24_areas() -> None:
 
 def test_engine_does_not_import_streamlit() -> None:
     """The allocation and export engine load without pulling in streamlit (the UI stays a thin layer)."""
-    code = (
-        "import sys, stopdash.allocation, stopdash.export, stopdash.export_cli, stopdash.suppression; sys.exit('streamlit' in sys.modules)"
-    )
+    code = "import sys, stopdash.queries.allocation, stopdash.exports.summary, stopdash.suppression; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -122,7 +122,7 @@ def test_help_imports_no_export_code() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    from stopdash.export import FORMATS
-    from stopdash.export_cli import FORMATS as listed
+    from stopdash.cli import FORMATS as listed
+    from stopdash.exports.summary import FORMATS
 
     assert listed == FORMATS

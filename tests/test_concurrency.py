@@ -10,7 +10,7 @@ import pytest
 
 from conftest import rows
 from ingest.pipeline import collect_paths, ingest_paths, load_register
-from stopdash.demo_data import write_portfolio
+from stopdash.demo.portfolio import write_portfolio
 from test_browser import _open, _wait_until_drawn, serve_app
 
 pytestmark = pytest.mark.browser

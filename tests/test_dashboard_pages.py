@@ -295,8 +295,9 @@ def test_template_is_downloadable(app: AppTest) -> None:
 def test_engine_does_not_import_streamlit() -> None:
     """The query, chart and ingest modules never pull in streamlit (the engine knows nothing of the UI)."""
     code = (
-        "import stopdash.queries, stopdash.queries_practice, stopdash.queries_portfolio, stopdash.queries_community, "
-        "stopdash.charts, stopdash.allocation, stopdash.export, stopdash.suppression, ingest.pipeline, ingest.access, sys; "
+        "import stopdash.queries.overview, stopdash.queries.practice, stopdash.queries.portfolio, stopdash.queries.community, "
+        "dashboard.charts.figures, stopdash.queries.allocation, stopdash.exports.summary, stopdash.suppression, ingest.pipeline, "
+        "dashboard.access, sys; "
         "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -336,7 +337,7 @@ def test_earliest_quarter_renders(app: AppTest, page: str) -> None:
 )
 def test_counts_of_people_are_suppressed(count: int | None, text: str, drawn: float | None) -> None:
     """Figures of people from 1 to the threshold (10) are withheld from charts and read "1–10"."""
-    from stopdash.queries import shown_people
+    from stopdash.queries.overview import shown_people
 
     numbers, texts = shown_people(pd.Series([count], dtype="object"), threshold=10)
     assert texts[0] == text
@@ -384,7 +385,7 @@ def test_cli_ingest_runs_while_the_app_is_open(demo_db: Path, monkeypatch: pytes
 
 def test_allocation_page_shows_the_engine_checks(app: AppTest, demo_db: Path) -> None:
     """The Allocation page lists every statutory check of the latest award year, met or not, as the engine computes them."""
-    from stopdash.allocation import allocation_checks
+    from stopdash.queries.allocation import allocation_checks
 
     at = open_page(app, "allocation")
     assert_clean(at)

@@ -10,10 +10,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ingest.awards import REGISTER_HEADER
 from ingest.vocab import word_key
-from stopdash.demo_data import ERROR_KINDS, Portfolio, write_portfolio
-from stopdash.demo_register import SHARES, plan_subgrants, quarter_list
+from ingest.workbook.awards import REGISTER_HEADER
+from stopdash.demo.portfolio import ERROR_KINDS, Portfolio, write_portfolio
+from stopdash.demo.register import SHARES, plan_subgrants, quarter_list
 
 SMALL: dict[str, Any] = {"subgrants": 12, "quarters": 3}
 PROFILE_NAMES = {"profile", "grantee", "grantee info", "cover", "general information"}

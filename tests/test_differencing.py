@@ -34,12 +34,12 @@ from test_export_injection import write_report
 from ingest.config import settings
 from ingest.pipeline import ingest_paths, load_register
 from ingest.vocab import VICTIMIZATIONS
-from stopdash import queries_community as qc
-from stopdash.export_data import gather_summary
-from stopdash.export_html import brief_html
-from stopdash.export_xlsx import xlsx_bytes
-from stopdash.queries import Filters, quarterly_trend
-from stopdash.queries_practice import survivors_engaged
+from stopdash.exports.brief import brief_html
+from stopdash.exports.excel import xlsx_bytes
+from stopdash.exports.tables import gather_summary
+from stopdash.queries import community as qc
+from stopdash.queries.overview import Filters, quarterly_trend
+from stopdash.queries.practice import survivors_engaged
 from stopdash.suppression import SHIFT, protector, small_range
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -453,9 +453,9 @@ def test_figures_are_sums_of_fixed_stand_ins(portfolio: Portfolio, figures: list
 _PROBE = """
 import json, sys
 from pathlib import Path
-from stopdash.export_data import gather_summary
-from stopdash.queries import Filters
-from stopdash.queries_practice import survivors_engaged
+from stopdash.exports.tables import gather_summary
+from stopdash.queries.overview import Filters
+from stopdash.queries.practice import survivors_engaged
 db = Path(sys.argv[1])
 out = {}
 for year in (None, 2025, 2026):

@@ -17,9 +17,9 @@ import pytest
 
 from ingest.config import settings
 from ingest.pipeline import ingest_paths, load_register
-from stopdash.demo_data import write_portfolio
-from stopdash.export import csv_files, summary_download, write_brief_html, write_summary_csv, write_summary_xlsx
-from stopdash.export_data import gather_summary
+from stopdash.demo.portfolio import write_portfolio
+from stopdash.exports.summary import csv_files, summary_download, write_brief_html, write_summary_csv, write_summary_xlsx
+from stopdash.exports.tables import gather_summary
 from stopdash.suppression import SHIFT, small_range
 
 SHEETS = [

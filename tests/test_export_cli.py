@@ -10,9 +10,8 @@ import pytest
 from test_allocation import write_register
 
 from ingest.pipeline import load_register
-from stopdash.cli import main
-from stopdash.export_cli import cmd_export, cmd_export_summary, output_format
-from stopdash.export_db import ExportError
+from stopdash.cli import cmd_export, cmd_export_summary, main, output_format
+from stopdash.queries.reader import ExportError
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from test_allocation import write_register
 
 from ingest.config import settings
 from ingest.pipeline import ingest_paths, load_register
-from stopdash.export import summary_bytes, write_summary_csv, write_summary_xlsx
-from stopdash.export_cells import csv_safe, is_formula_like
-from stopdash.export_data import gather_summary
+from stopdash.exports.cells import csv_safe, is_formula_like
+from stopdash.exports.summary import summary_bytes, write_summary_csv, write_summary_xlsx
+from stopdash.exports.tables import gather_summary
 from stopdash.suppression import small_range
 
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
@@ -262,7 +262,7 @@ def test_dashboard_table_downloads_keep_grantee_text_inert() -> None:
     import openpyxl
     import pandas as pd
 
-    from stopdash.export_cells import table_csv, table_xlsx
+    from stopdash.exports.cells import table_csv, table_xlsx
 
     names = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "Plain (fictional)"]
     df = pd.DataFrame({"partner": names, "amount": [-5, 1, 2, 3, 4]})

@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import rows
 from dashboard import auth
+from dashboard.access import UNVERIFIED, access_for
 from dashboard.serving import is_loopback_address, listening_addresses, loopback_only
-from ingest.access import UNVERIFIED, access_for
 from ingest.config import settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.colors import sample_colorscale
 
-from stopdash.geo import NO_DATA_COLOR, county_map, county_names, county_shapes
+from dashboard.charts.geo import NO_DATA_COLOR, county_map, county_names, county_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
 MN_COUNTIES = ROOT / "data" / "states" / "MN" / "counties.csv"
@@ -146,6 +146,6 @@ def test_figure_needs_no_internet(values, names) -> None:
 
 
 def test_geo_does_not_import_streamlit() -> None:
-    """stopdash.geo is engine code: importing it does not import streamlit."""
-    code = "import sys, stopdash.geo; assert 'streamlit' not in sys.modules"
+    """dashboard.charts.geo is engine code: importing it does not import streamlit."""
+    code = "import sys, dashboard.charts.geo; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

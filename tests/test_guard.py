@@ -29,11 +29,11 @@ from openpyxl.worksheet.table import Table
 from conftest import DATA, rows
 from ingest.config import settings
 from ingest.errors import FileRefused
-from ingest.guard import check_package
 from ingest.pipeline import ingest_paths
-from ingest.privacy import has_ssn, identifying_label
-from ingest.report import parse_report
-from ingest.safety import check_bytes
+from ingest.workbook.guard import check_package
+from ingest.workbook.privacy import has_ssn, identifying_label
+from ingest.workbook.report import parse_report
+from ingest.workbook.safety import check_bytes
 
 # ---- generated variants ----------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from ingest.config import settings
 from ingest.errors import FileRefused
 from ingest.intake import read_bounded
 from ingest.pipeline import RegisterRefused, ingest_paths, load_register
-from ingest.safety import check_bytes, check_sheet_extents
+from ingest.workbook.safety import check_bytes, check_sheet_extents
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTNERS = "xl/worksheets/sheet2.xml"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ingest, rows
-from ingest.normalize import CellProblem, clean_id, parse_money, parse_whole, parse_yes_no
+from ingest.workbook.normalize import CellProblem, clean_id, parse_money, parse_whole, parse_yes_no
 
 CLEAN_PARTNERS = [
     ("Advocacy Center (fictional)", False, 3),
@@ -207,7 +207,7 @@ def test_no_internal_names_reach_a_person() -> None:
 
     from conftest import DATA
     from ingest.config import settings
-    from ingest.report import parse_report
+    from ingest.workbook.report import parse_report
 
     data = (DATA / "clean-report.xlsx").read_bytes()
     rng = random.Random(10)
@@ -267,7 +267,7 @@ def test_the_guard_follows_the_same_relationships(fixture: str) -> None:
 
     from conftest import DATA
     from ingest.errors import FileRefused
-    from ingest.guard import check_package
+    from ingest.workbook.guard import check_package
 
     src = zipfile.ZipFile(DATA / fixture)
     out = io.BytesIO()

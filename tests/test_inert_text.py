@@ -25,13 +25,13 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from conftest import rows
+from dashboard.charts import figures as charts
 from ingest.pipeline import ingest_paths, load_register
-from stopdash import charts
-from stopdash.demo_data import write_portfolio
-from stopdash.demo_xlsx import save_reproducible
+from stopdash.demo.portfolio import write_portfolio
+from stopdash.demo.workbooks import save_reproducible
 from stopdash.escape import html as html_text
 from stopdash.escape import markdown, plotly
-from stopdash.export_cells import FORMULA_STARTS
+from stopdash.exports.cells import FORMULA_STARTS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"

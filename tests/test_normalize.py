@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from ingest import normalize as n
 from ingest.vocab import word_key
+from ingest.workbook import normalize as n
 
 BLANKS = [None, "", "   ", "\u00a0"]
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import normalize as n
 from ingest.config import settings as stopdash_settings
-from ingest.report import SECTIONS, parse_report
+from ingest.workbook import normalize as n
+from ingest.workbook.report import SECTIONS, parse_report
 
 cells = st.one_of(
     st.none(),

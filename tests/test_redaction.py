@@ -18,7 +18,7 @@ import pytest
 
 from conftest import DATA, rows
 from ingest.pipeline import ingest_paths
-from ingest.privacy import REDACTED, redact
+from ingest.workbook.privacy import REDACTED, redact
 
 _FULL_WIDTH = str.maketrans("0123456789-@.()+", "０１２３４５６７８９－＠．（）＋")
 

@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from conftest import DATA, ingest, rows
-from ingest.db import SCHEMA_VERSION, connection
 from ingest.errors import DatabaseError
+from ingest.store.db import SCHEMA_VERSION, connection
 from stopdash.cli import main
 
 VIEWS = [

@@ -187,7 +187,7 @@ def test_ta_priority_weights_come_from_the_config_file(db: Path, tmp_path: Path,
     import shutil
 
     from ingest import config
-    from ingest.db import connection
+    from ingest.store.db import connection
 
     folder = tmp_path / "cfg"
     shutil.copytree(config.DATA_DIR, folder, ignore=shutil.ignore_patterns("demo", "*.duckdb*", "archive"))

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
-from stopdash import charts
-from stopdash.allocation import allocation_by_category, allocation_checks, purpose_areas, scoped_awards
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from stopdash.escape import markdown as md
-from stopdash.export import Download, summary_download
+from stopdash.exports.summary import Download, summary_download
+from stopdash.queries.allocation import allocation_by_category, allocation_checks, purpose_areas, scoped_awards
 
-f = data.filters()
+f = session.filters()
 st.title("STOP allocation")
 
 if f.scope is not None:  # a county viewer: the statewide checks include other counties' subgrants, so only their own rows
@@ -21,7 +21,7 @@ if f.scope is not None:  # a county viewer: the statewide checks include other c
         "The statutory allocation checks are computed over the whole state's awards, other counties' subgrants included, "
         "so they are for state and coalition staff. Here are the award register's rows of the subgrants serving your counties."
     )
-    own = data.load(scoped_awards, f.scope)
+    own = session.load(scoped_awards, f.scope)
     if f.award_years:
         own = own[own["award_year"].isin(f.award_years)]
     if own.empty:
@@ -44,7 +44,7 @@ st.caption(
     "filters do not apply: the statute speaks of the whole state's allocation."
 )
 
-checks = data.load(allocation_checks)
+checks = session.load(allocation_checks)
 if checks.empty:
     st.info("The award register lists no subgrant yet.")
     st.stop()
@@ -83,7 +83,7 @@ with st.expander("Each check in words (for reports)"):
     st.markdown("\n".join(f"- **{md(r['check'])}**: {md(r['explanation'])}" for _, r in mine.iterrows()))
 
 st.header("Awards by allocation category")
-by_category = data.load(allocation_by_category, year)
+by_category = session.load(allocation_by_category, year)
 ui.chart(
     charts.bar(
         by_category,
@@ -106,7 +106,7 @@ ui.chart(
 )
 
 st.header("Subgrants by STOP purpose area")
-areas = data.load(purpose_areas, year)
+areas = session.load(purpose_areas, year)
 areas = areas[areas["subgrants"] > 0] if not areas.empty else areas
 if areas.empty:
     st.info(f"No subgrant of award year {year} lists a purpose area.")
@@ -133,7 +133,7 @@ else:
     )
 
 st.header("Reports for federal and state use")
-if not data.access().can_export:
+if not session.access().can_export:
     st.info("The summary exports are for state and coalition staff.")
     st.stop()
 st.caption(
@@ -149,12 +149,12 @@ def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str 
     return summary_download(Path(db), fmt, year, period)
 
 
-version = data.data_version(data.db_path())
+version = session.data_version(session.db_path())
 row = st.container(horizontal=True)
 for fmt, label in (("xlsx", "Summary workbook (Excel)"), ("csv", "Summary as CSV files (zip)"), ("html", "Leadership brief (HTML)")):
     if row.button(label, key=f"make_{fmt}", icon=":material/description:"):
-        st.session_state[f"_export_{fmt}"] = _export(str(data.db_path()), version, fmt, year, f.period)
-        data.audit_export(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}")
+        st.session_state[f"_export_{fmt}"] = _export(str(session.db_path()), version, fmt, year, f.period)
+        session.audit_export(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}")
     made = st.session_state.get(f"_export_{fmt}")
     if made:
         row.download_button(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
-from stopdash.queries_portfolio import audit_log
+from dashboard import session, ui
+from stopdash.queries.portfolio import audit_log
 
 st.title("Audit log")
 st.caption("Who did what, and when: ingests (command line or upload), award-register loads, exports and sign-ins. Newest first.")
-if data.access().role != "admin":  # the page is only in an admin's navigation; this guards a typed URL
+if session.access().role != "admin":  # the page is only in an admin's navigation; this guards a typed URL
     st.info("The audit log is for state administrators.")
     st.stop()
 action = st.selectbox("Action", ["All", "ingest", "load-awards", "export", "sign-in"], key="audit_action")
-rows = data.load(audit_log, None if action == "All" else action)
+rows = session.load(audit_log, None if action == "All" else action)
 if rows.empty:
     st.info("Nothing has been recorded yet for this action.")
     st.stop()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.vocab import DISCIPLINES, ESSENTIAL_DISCIPLINES, INDICATORS, LEVELS, TRIBAL_DISCIPLINE
-from stopdash import charts
-from stopdash.queries_practice import (
+from stopdash.queries.practice import (
     essential_missing,
     essential_missing_by_discipline,
     indicator_scores,
@@ -17,8 +17,8 @@ from stopdash.queries_practice import (
     partners_at_table,
 )
 
-f = data.filters()
-period = data.period()
+f = session.filters()
+period = session.period()
 st.title("Collaboration")
 ui.quarter_caption("Snapshots")
 
@@ -38,7 +38,7 @@ SHORT = {
 
 # --- Maturity by level over time -------------------------------------------------------------------
 st.header("Maturity by level over time")
-levels = data.load(maturity_levels, f)
+levels = session.load(maturity_levels, f)
 if levels.empty:
     st.info("No maturity scores for these filters.")
 else:
@@ -74,7 +74,7 @@ def drawn_note(drawn: int, total: int, which: str) -> str:
 
 # --- Community × indicator -------------------------------------------------------------------------
 st.header(f"Indicator scores by community, {period}")
-scores = data.load(indicator_scores, f)
+scores = session.load(indicator_scores, f)
 if scores.empty:
     st.info("No indicator scores for these filters in this quarter.")
 else:
@@ -109,7 +109,7 @@ else:
 
 # --- Who is at the table ---------------------------------------------------------------------------
 st.header(f"Who is at the table, {period}")
-partners = data.load(partners_at_table, f)
+partners = session.load(partners_at_table, f)
 if partners.empty:
     st.info("No partner lists for these filters in this quarter.")
 else:
@@ -147,8 +147,8 @@ else:
 
 # --- Essential disciplines missing -----------------------------------------------------------------
 st.header(f"Essential disciplines missing, {period}")
-by_discipline = data.load(essential_missing_by_discipline, f)
-missing = data.load(essential_missing, f)
+by_discipline = session.load(essential_missing_by_discipline, f)
+missing = session.load(essential_missing, f)
 if missing.empty:
     st.info("Every reporting community has every essential discipline at the table, or no partner lists were reported.")
 else:
@@ -188,7 +188,7 @@ else:
 
 # --- Risers and fallers ----------------------------------------------------------------------------
 st.header("Biggest risers and fallers since the previous quarter")
-changes = data.load(maturity_changes, f)
+changes = session.load(maturity_changes, f)
 moved = changes[changes["change"] != 0] if not changes.empty else changes
 if moved.empty:
     st.info("No community's maturity score moved between the two quarters, or too few communities reported both.")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.vocab import INDICATORS, PRACTICE_STATUSES, PRACTICES, STEPS
-from stopdash import charts
-from stopdash import queries_community as qc
 from stopdash.escape import markdown as md
+from stopdash.queries import community as qc
 
 STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
 
-everyone = data.load(qc.communities, data.filters().scope)
+everyone = session.load(qc.communities, session.filters().scope)
 if everyone.empty:
     st.info("The award register lists no subgrant.")
     st.stop()
@@ -43,7 +43,7 @@ if not sid:
     st.stop()
 st.query_params["subgrant"] = sid
 
-p = data.load(qc.profile, sid)
+p = session.load(qc.profile, sid)
 st.title(md(p["community"]))
 st.markdown(
     f"**{md(p['organization'])}** · subgrant **{md(p['subgrant_id'])}** · {md(p['allocation_category'])} · "
@@ -54,8 +54,8 @@ st.markdown(
     + (f" · Purpose areas: {md(p['purpose_areas'])}" if p["purpose_areas"] else "")
 )
 
-history = data.load(qc.periods, sid)
-period = data.period()
+history = session.load(qc.periods, sid)
+period = session.period()
 upto = history[history["period"] <= period] if period else history
 if upto.empty:
     st.info(f"No accepted progress report from this subgrant up to {period}.")
@@ -108,7 +108,7 @@ else:
     if now["essential_missing"]:
         st.warning(f"Essential partners missing from the table: {md(now['essential_missing'])}", icon=":material/group_off:")
 
-ta = data.load(qc.ta_priority, sid)
+ta = session.load(qc.ta_priority, sid)
 if ta:
     with st.container(border=True):
         st.markdown(f"**TA need score {ta['need_score']}**, rank {ta['rank']} of {ta['ranked']} (latest report {md(ta['period'])})")
@@ -134,7 +134,7 @@ with tabs[0]:
             history[["period", "maturity_score", "maturity_level", "disciplines_present", "essential_missing", "mous_signed"]],
             key="c_maturity",
         )
-        scores = data.load(qc.indicators, sid)
+        scores = session.load(qc.indicators, sid)
         if not scores.empty:
             ui.chart(
                 charts.heatmap(
@@ -156,7 +156,7 @@ with tabs[0]:
                 caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()),
             )
 with tabs[1]:
-    partners = data.load(qc.partners, sid)
+    partners = session.load(qc.partners, sid)
     if partners.empty:
         st.info("No partner list reported.")
     else:
@@ -170,7 +170,7 @@ with tabs[1]:
         with st.expander("Every quarter"):
             ui.table_view(partners, key="c_partners_all")
 with tabs[2]:
-    protocols = data.load(qc.protocols, sid)
+    protocols = session.load(qc.protocols, sid)
     if protocols.empty:
         st.info("No protocol reported.")
     else:
@@ -197,7 +197,7 @@ with tabs[2]:
             },
         )
 with tabs[3]:
-    practices = data.load(qc.practices, sid)
+    practices = session.load(qc.practices, sid)
     if practices.empty:
         st.info("No survivor-engagement practices reported.")
     else:
@@ -225,7 +225,7 @@ with tabs[3]:
         ui.table_view(history[["period", "survivors_text"]].rename(columns={"survivors_text": "survivors_engaged"}), key="c_survivors")
         st.caption(ui.suppression_note())
 with tabs[4]:
-    funding = data.load(qc.funding, sid)
+    funding = session.load(qc.funding, sid)
     if funding.empty:
         st.info("No leveraged funding reported.")
     else:
@@ -248,7 +248,7 @@ with tabs[4]:
             column_config={"amount": ui.MONEY},
         )
 with tabs[5]:
-    files, issues, owed = data.load(qc.reports, sid)
+    files, issues, owed = session.load(qc.reports, sid)
     missing = owed[~owed["received"]]
     if not missing.empty:
         st.warning("No accepted report for: " + md(", ".join(missing["period"])), icon=":material/assignment_late:")
@@ -265,7 +265,7 @@ with tabs[5]:
     st.markdown("**Reports owed**")
     ui.table_view(owed, key="c_owed", column_config={"received": st.column_config.CheckboxColumn("Received")})
 with tabs[6]:
-    requests = data.load(qc.ta_requests, sid)
+    requests = session.load(qc.ta_requests, sid)
     if requests.empty:
         st.info("No TA request reported.")
     else:

@@ -8,16 +8,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.errors import StopdashError
 from ingest.pipeline import ingest_paths
-from stopdash import charts
 from stopdash.escape import markdown as md
-from stopdash.queries_portfolio import issues, missing_reports, submissions_by_status, unmatched_files
+from stopdash.queries.portfolio import issues, missing_reports, submissions_by_status, unmatched_files
 from stopdash.template import write_template
 
-f = data.filters()
-period = data.period()
+f = session.filters()
+period = session.period()
 st.title("Data quality")
 ui.quarter_caption("Reports and issues")
 
@@ -29,8 +29,8 @@ STATUS_NAMES = {
     "superseded": "Superseded by a later file",
 }
 
-by_status = data.load(submissions_by_status, f)
-missing = data.load(missing_reports, f)
+by_status = session.load(submissions_by_status, f)
+missing = session.load(missing_reports, f)
 this_quarter = by_status[by_status["period"] == period] if not by_status.empty else by_status
 counts = this_quarter.groupby("status")["files"].sum() if not this_quarter.empty else pd.Series(dtype="int64")
 cols = st.columns(4)
@@ -76,7 +76,7 @@ with tab_status:
             key="status",
         )
     # Files tied to no subgrant belong to no county: only people who see every county see them.
-    unmatched = data.load(unmatched_files) if data.access().counties is None else pd.DataFrame()
+    unmatched = session.load(unmatched_files) if session.access().counties is None else pd.DataFrame()
     if not unmatched.empty:
         st.markdown(f"**{len(unmatched)} files could not be tied to a subgrant or a quarter** (no filter applies to them)")
         ui.table_view(
@@ -87,7 +87,7 @@ with tab_status:
 
 with tab_missing:
     all_quarters = st.toggle(f"Every quarter up to {period}", key="missing_all")
-    rows = data.load(missing_reports, f, all_quarters=True) if all_quarters else missing
+    rows = session.load(missing_reports, f, all_quarters=True) if all_quarters else missing
     if rows.empty:
         st.info("No report is missing for these filters." if all_quarters else f"Every report owed for {period} is in.")
     else:
@@ -108,7 +108,7 @@ with tab_issues:
         all_issue_quarters = st.toggle(f"Every quarter up to {period}", key="issues_all")
     with c2:
         severities = st.multiselect("Severity", ["error", "warning"], default=["error", "warning"], key="issue_severity")
-    found = data.load(issues, f, all_quarters=all_issue_quarters, severities=tuple(severities))
+    found = session.load(issues, f, all_quarters=all_issue_quarters, severities=tuple(severities))
     if found.empty:
         st.info("No issue found in the files for these filters.")
     else:
@@ -138,7 +138,7 @@ with tab_issues:
         ui.download_buttons(found, "ingest-issues", key="issues_dl")
 
 with tab_upload:
-    if not data.access().can_upload:
+    if not session.access().can_upload:
         st.info("Uploading reports is for state administrators. Ask one to load the files, or to change your role.")
     else:
         st.markdown(
@@ -153,7 +153,7 @@ with tab_upload:
                 # The bytes go to the reader from memory: nothing of a file is written anywhere before its checks pass.
                 files = [(upload.name, upload.getvalue()) for upload in uploads or []]
                 try:
-                    summary = ingest_paths([], data.db_path(), workers=1, who=data.access().who, uploads=files)
+                    summary = ingest_paths([], session.db_path(), workers=1, who=session.access().who, uploads=files)
                 except StopdashError as e:
                     st.session_state["_upload_outcomes"] = str(e)
                 else:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
-from stopdash import charts
-from stopdash.queries_portfolio import funding_by_type, funding_trend, leverage_by_community, top_funders
+from dashboard import session, ui
+from dashboard.charts import figures as charts
+from stopdash.queries.portfolio import funding_by_type, funding_trend, leverage_by_community, top_funders
 
-f = data.filters()
-period = data.period()
+f = session.filters()
+period = session.period()
 st.title("Leveraged funding")
 
 SPANS = {"quarter": (1, f"{period}"), "year": (4, f"the 4 quarters to {period}"), "all": (None, f"all quarters to {period}")}
@@ -26,7 +26,7 @@ span = (
 quarters, span_text = SPANS[span]
 st.caption(f"Resources leveraged beyond STOP, as reported on the Funding sheet, for {span_text}.")
 
-by_type = data.load(funding_by_type, f, quarters)
+by_type = session.load(funding_by_type, f, quarters)
 if by_type.empty:
     st.info("No leveraged funding reported for these filters in this period.")
     st.stop()
@@ -34,7 +34,7 @@ if by_type.empty:
 total = by_type["amount"].sum()
 private = by_type.loc[by_type["is_private"], "amount"].sum()
 cash = by_type.loc[by_type["form"] == "Cash", "amount"].sum()
-by_community = data.load(leverage_by_community, f, quarters)
+by_community = session.load(leverage_by_community, f, quarters)
 award = by_community["award_amount"].sum()
 cols = st.columns(4)
 with cols[0]:
@@ -75,7 +75,7 @@ ui.chart(
 )
 
 st.header("Private and public, quarter by quarter")
-trend = data.load(funding_trend, f)
+trend = session.load(funding_trend, f)
 ui.chart(
     charts.bar(
         trend,
@@ -131,7 +131,7 @@ else:
     )
 
 st.header("Largest funders")
-funders = data.load(top_funders, f, quarters)
+funders = session.load(top_funders, f, quarters)
 funders["label"] = funders["source"] + " · " + funders["source_type"]
 funders["sector"] = funders["is_private"].map({True: "Private", False: "Public"})
 ui.chart(

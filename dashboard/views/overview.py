@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.config import settings
-from stopdash import charts
-from stopdash.queries import COUNTY_MEASURES, county_measures, headline, quarterly_trend
+from stopdash.queries.overview import COUNTY_MEASURES, county_measures, headline, quarterly_trend
 
 cfg = settings()
-f = data.filters()
+f = session.filters()
 st.title(f"{cfg.state_name} STOP portfolio")
 ui.quarter_caption("Headline figures")
 
-heads = data.load(headline, f)
-trend = data.load(quarterly_trend, f)
+heads = session.load(headline, f)
+trend = session.load(quarterly_trend, f)
 
 if heads.empty:
     st.info("No progress report has been ingested yet, so there are no quarterly figures. Upload reports on the Data quality page.")
@@ -77,7 +77,7 @@ with right:
     measure = st.selectbox("Measure on the map", measures, key="map_measure", format_func=lambda m: COUNTY_MEASURES[m][0])
     label, fmt, definition = COUNTY_MEASURES[measure]
     st.caption(definition)
-    counties = data.load(county_measures, f)
+    counties = session.load(county_measures, f)
     shown = counties.dropna(subset=[measure]).sort_values(measure, ascending=False)
     if shown.empty:
         st.info("No county has data for this measure with these filters.")
@@ -97,7 +97,13 @@ with left:
         st.info("No county to map for these filters.")
     else:
         fig = charts.county_map(
-            counties, measure, title=f"{label}, {data.period()}", value_label=label, value_format=fmt, state_fips=cfg.state_fips, height=480
+            counties,
+            measure,
+            title=f"{label}, {session.period()}",
+            value_label=label,
+            value_format=fmt,
+            state_fips=cfg.state_fips,
+            height=480,
         )
         ui.chart(
             fig,

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.config import settings
 from ingest.vocab import ADOPTED_STEP, STEPS
-from stopdash import charts
-from stopdash.queries_practice import protocol_steps, protocols_overdue, protocols_stalled
+from stopdash.queries.practice import protocol_steps, protocols_overdue, protocols_stalled
 
-f = data.filters()
-period = data.period()
+f = session.filters()
+period = session.period()
 rules = settings().ta_rules
 st.title("Protocols")
 ui.quarter_caption("Protocol status")
 
-steps = data.load(protocol_steps, f)
+steps = session.load(protocol_steps, f)
 if steps.empty:
     st.info("No protocols reported for these filters in this quarter.")
     st.stop()
@@ -75,7 +75,7 @@ quarters = st.slider(
     help=f"Protocols below step {below_step} whose step has not moved for this many consecutive quarters, "
     f"up to {period}. The TA-priority rule uses {min_quarters}.",
 )
-stalled = data.load(protocols_stalled, f, min_quarters=quarters, below_step=below_step)
+stalled = session.load(protocols_stalled, f, min_quarters=quarters, below_step=below_step)
 if stalled.empty:
     st.info(f"No protocol has stayed at one step for {quarters} quarters or more with these filters.")
 else:
@@ -113,7 +113,7 @@ else:
     )
 
 st.header(f"Adopted protocols overdue for review (over {months} months)")
-overdue = data.load(protocols_overdue, f, months=months)
+overdue = session.load(protocols_overdue, f, months=months)
 if overdue.empty:
     st.info("Every adopted protocol has been reviewed (or adopted) within the review period, for these filters.")
 else:

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
+from dashboard.charts import figures as charts
 from ingest.vocab import PRACTICE_STATUSES, PRACTICES
-from stopdash import charts
-from stopdash.queries_practice import no_practice_in_place, practice_adoption, practice_matrix, survivors_engaged
+from stopdash.queries.practice import no_practice_in_place, practice_adoption, practice_matrix, survivors_engaged
 
-f = data.filters()
-period = data.period()
+f = session.filters()
+period = session.period()
 st.title("Survivor engagement")
 ui.quarter_caption("Snapshots")
 
 STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
 labels = {code: f"{code} · {name}" for code, name in PRACTICES.items()}
 
-adoption = data.load(practice_adoption, f)
-matrix = data.load(practice_matrix, f)
+adoption = session.load(practice_adoption, f)
+matrix = session.load(practice_matrix, f)
 if adoption.empty:
     st.info("No survivor-engagement practices reported for these filters in this quarter.")
 else:
@@ -87,7 +87,7 @@ else:
     )
 
 st.header(f"Communities with no practice in place, {period}")
-none = data.load(no_practice_in_place, f)
+none = session.load(no_practice_in_place, f)
 if none.empty:
     st.info("Every reporting community has at least one survivor-engagement practice in place, for these filters.")
 else:
@@ -103,7 +103,7 @@ else:
     )
 
 st.header("Survivors engaged over time")
-engaged = data.load(survivors_engaged, f)
+engaged = session.load(survivors_engaged, f)
 shown = engaged.dropna(subset=["survivors_engaged"])
 if engaged.empty:
     st.info("No survivors-engaged counts reported for these filters.")

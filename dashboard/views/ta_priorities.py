@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import session, ui
 from stopdash.escape import markdown as md
-from stopdash.queries_portfolio import ta_priorities
+from stopdash.queries.portfolio import ta_priorities
 
-f = data.filters()
+f = session.filters()
 st.title("TA priorities")
 st.caption(
     "Each community is ranked on its latest accepted report (the quarter filter does not apply); region, county, "
@@ -16,7 +16,7 @@ st.caption(
     "administrator sets the weights and thresholds."
 )
 
-ranking = data.load(ta_priorities, f)
+ranking = session.load(ta_priorities, f)
 if ranking.empty:
     st.info("No community to rank for these filters.")
     st.stop()
@@ -71,7 +71,7 @@ st.header("The first ten, explained")
 for row in shown.head(10).itertuples():
     with st.container(border=True):
         st.markdown(
-            f"**{row.rank}. [{md(row.community)}]({data.community_url(row.subgrant_id)})** · {md(row.subgrant_id)} · "
+            f"**{row.rank}. [{md(row.community)}]({session.community_url(row.subgrant_id)})** · {md(row.subgrant_id)} · "
             f"need score **{row.need_score}** · {md(row.counties)} ({md(row.regions)}) · latest report {md(row.latest_report)}"
         )
         st.markdown("\n".join(f"- {md(reason)}" for reason in row.reason_list) or "- No reason found")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
-from ingest.awards import REGISTER_HEADER
-from stopdash.demo_xlsx import save_reproducible
+from ingest.workbook.awards import REGISTER_HEADER
+from stopdash.demo.workbooks import save_reproducible
 
 HERE = Path(__file__).parent
 FIXED = dt.datetime(2026, 1, 1)

@@ -1,0 +1,1 @@
+"""The built-in demo: a deterministic fictional portfolio, loaded through the real ingest path."""

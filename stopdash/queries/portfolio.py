@@ -1,0 +1,248 @@
+"""Queries of the Leveraged funding, TA priorities and Data quality pages (engine side: no streamlit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stopdash.queries.overview import SELECTED, Filters, read
+
+ALL_QUARTERS = 10_000
+
+# Funding rows within the last $span quarters up to the selected one.
+_IN_SPAN = """
+    fu.period <= $period
+    AND CAST(left(fu.period, 4) AS INTEGER) * 4 + CAST(right(fu.period, 1) AS INTEGER)
+        > CAST(left($period, 4) AS INTEGER) * 4 + CAST(right($period, 1) AS INTEGER) - $span
+"""
+
+
+def _span(quarters: int | None) -> int:
+    return ALL_QUARTERS if quarters is None else max(1, int(quarters))
+
+
+# --- Leveraged funding --------------------------------------------------------------------------
+
+
+def funding_by_type(db: Path, f: Filters, quarters: int | None = 1) -> pd.DataFrame:
+    """Leveraged dollars by source type and form (cash / in-kind), over the last *quarters* quarters."""
+    return read(
+        db,
+        SELECTED
+        + """
+        SELECT fu.source_type, fu.form, bool_or(fu.is_private) AS is_private,
+               CAST(sum(fu.amount) AS DOUBLE) AS amount, count(DISTINCT fu.subgrant_id) AS communities
+        FROM funding fu JOIN sel USING (subgrant_id)
+        WHERE """
+        + _IN_SPAN
+        + """
+        GROUP BY 1, 2 ORDER BY amount DESC
+    """,
+        f,
+        span=_span(quarters),
+    )
+
+
+def funding_trend(db: Path, f: Filters) -> pd.DataFrame:
+    """Private and public leveraged dollars per quarter, up to the selected one."""
+    return read(
+        db,
+        SELECTED
+        + """
+        SELECT fu.period, CASE WHEN fu.is_private THEN 'Private' ELSE 'Public' END AS sector,
+               CAST(sum(fu.amount) AS DOUBLE) AS amount
+        FROM funding fu JOIN sel USING (subgrant_id)
+        WHERE fu.period <= $period
+        GROUP BY 1, 2 ORDER BY 1, 2
+    """,
+        f,
+    )
+
+
+def leverage_by_community(db: Path, f: Filters, quarters: int | None = 1) -> pd.DataFrame:
+    """Per community: leveraged dollars over the span, its STOP award, and the leverage ratios."""
+    return read(
+        db,
+        SELECTED
+        + """
+        , rep AS (
+            SELECT c.subgrant_id FROM community_period c JOIN sel USING (subgrant_id)
+            WHERE c.leveraged_total IS NOT NULL AND c.period <= $period
+              AND CAST(left(c.period, 4) AS INTEGER) * 4 + CAST(right(c.period, 1) AS INTEGER)
+                  > CAST(left($period, 4) AS INTEGER) * 4 + CAST(right($period, 1) AS INTEGER) - $span
+            GROUP BY 1
+        ), lev AS (
+            SELECT fu.subgrant_id, CAST(sum(fu.amount) AS DOUBLE) AS leveraged_total,
+                   CAST(coalesce(sum(fu.amount) FILTER (WHERE fu.is_private), 0) AS DOUBLE) AS leveraged_private
+            FROM funding fu JOIN sel USING (subgrant_id)
+            WHERE """
+        + _IN_SPAN
+        + """
+            GROUP BY 1
+        )
+        SELECT s.subgrant_id, s.community, s.allocation_category, CAST(s.award_amount AS DOUBLE) AS award_amount,
+               coalesce(l.leveraged_total, 0) AS leveraged_total, coalesce(l.leveraged_private, 0) AS leveraged_private,
+               coalesce(l.leveraged_total, 0) / nullif(CAST(s.award_amount AS DOUBLE), 0) AS leverage_ratio,
+               coalesce(l.leveraged_private, 0) / nullif(CAST(s.award_amount AS DOUBLE), 0) AS private_ratio
+        FROM rep JOIN sel s USING (subgrant_id) LEFT JOIN lev l USING (subgrant_id)
+        ORDER BY leverage_ratio DESC NULLS LAST, s.community
+    """,
+        f,
+        span=_span(quarters),
+    )
+
+
+def top_funders(db: Path, f: Filters, quarters: int | None = 1, limit: int = 15) -> pd.DataFrame:
+    """The largest funders (by source name) over the span, with how many communities each supports."""
+    return read(
+        db,
+        SELECTED
+        + """
+        SELECT fu.source, any_value(fu.source_type) AS source_type,
+               string_agg(DISTINCT fu.form, ' and ' ORDER BY fu.form) AS form, bool_or(fu.is_private) AS is_private,
+               CAST(sum(fu.amount) AS DOUBLE) AS amount, count(DISTINCT fu.subgrant_id) AS communities
+        FROM funding fu JOIN sel USING (subgrant_id)
+        WHERE """
+        + _IN_SPAN
+        + """
+        GROUP BY 1 ORDER BY amount DESC, fu.source LIMIT $limit
+    """,
+        f,
+        span=_span(quarters),
+        limit=limit,
+    )
+
+
+# --- TA priorities ------------------------------------------------------------------------------
+
+
+def ta_priorities(db: Path, f: Filters) -> pd.DataFrame:
+    """The ta_priority ranking for the selected subgrants, highest need first, with where each community is
+    and how its maturity moved between its last two reports."""
+    return read(
+        db,
+        SELECTED
+        + """
+        , geo AS (
+            SELECT ac.subgrant_id, string_agg(DISTINCT ac.county_name, ', ' ORDER BY ac.county_name) AS counties,
+                   string_agg(DISTINCT k.region, ', ' ORDER BY k.region) AS regions
+            FROM award_counties ac JOIN counties k USING (county_fips) GROUP BY 1
+        ), last2 AS (
+            SELECT subgrant_id, maturity_score,
+                   row_number() OVER (PARTITION BY subgrant_id ORDER BY period DESC) AS k
+            FROM community_period
+        )
+        SELECT rank() OVER (ORDER BY t.need_score DESC) AS rank,
+               t.subgrant_id, t.community, s.allocation_category, g.counties, g.regions,
+               t.period AS latest_report, t.need_score, len(t.reasons) AS reason_count,
+               array_to_string(t.reasons, '; ') AS reasons, t.reasons AS reason_list,
+               round(a.maturity_score - b.maturity_score, 2) AS maturity_change
+        FROM ta_priority t
+        JOIN sel s USING (subgrant_id)
+        LEFT JOIN geo g USING (subgrant_id)
+        LEFT JOIN last2 a ON a.subgrant_id = t.subgrant_id AND a.k = 1
+        LEFT JOIN last2 b ON b.subgrant_id = t.subgrant_id AND b.k = 2
+        ORDER BY t.need_score DESC, t.community, t.subgrant_id
+    """,
+        f,
+    )
+
+
+# --- Data quality -------------------------------------------------------------------------------
+
+
+def submissions_by_status(db: Path, f: Filters) -> pd.DataFrame:
+    """Files received per quarter and status, up to the selected quarter."""
+    return read(
+        db,
+        SELECTED
+        + """
+        SELECT su.period, su.status, count(*) AS files
+        FROM submissions su JOIN sel USING (subgrant_id)
+        WHERE su.period <= $period
+        GROUP BY 1, 2 ORDER BY 1, 2
+    """,
+        f,
+    )
+
+
+def unmatched_files(db: Path) -> pd.DataFrame:
+    """Files that could not be tied to a subgrant or a quarter (they match no filter)."""
+    return read(
+        db,
+        """
+        SELECT su.submission_id, su.source_file, su.ingested_at, su.status, su.error_count,
+               (SELECT string_agg(i.message, ' ') FROM ingest_issues i
+                WHERE i.submission_id = su.submission_id AND i.severity = 'error') AS reason
+        FROM submissions su
+        WHERE su.subgrant_id IS NULL OR su.period IS NULL
+        ORDER BY su.ingested_at DESC, su.submission_id DESC
+    """,
+    )
+
+
+def missing_reports(db: Path, f: Filters, *, all_quarters: bool = False) -> pd.DataFrame:
+    """Reports owed (the subgrant's award dates cover the quarter) but not accepted, newest first.
+
+    ``last_file`` says what became of the latest file sent for that quarter, if any.
+    """
+    return read(
+        db,
+        SELECTED
+        + """
+        , sent AS (
+            SELECT subgrant_id, period, arg_max(status, ingested_at) AS last_file, count(*) AS files
+            FROM submissions WHERE subgrant_id IS NOT NULL GROUP BY 1, 2
+        )
+        SELECT e.period, e.subgrant_id, e.community, e.allocation_category, e.award_year,
+               coalesce(sent.last_file, 'nothing received') AS last_file, coalesce(sent.files, 0) AS files_sent
+        FROM expected_reports e JOIN sel USING (subgrant_id)
+        LEFT JOIN sent ON sent.subgrant_id = e.subgrant_id AND sent.period = e.period
+        WHERE NOT e.received AND (e.period = $period OR ($all AND e.period <= $period))
+        ORDER BY e.period DESC, e.community
+    """,
+        f,
+        all=all_quarters,
+    )
+
+
+def issues(db: Path, f: Filters, *, all_quarters: bool = False, severities: tuple[str, ...] = ("error", "warning")) -> pd.DataFrame:
+    """Problems found in files for the selected quarter (or all up to it): file, sheet, cell, message.
+
+    Files that could not be tied to a subgrant are included only when no filter narrows the portfolio.
+    """
+    return read(
+        db,
+        SELECTED
+        + """
+        SELECT su.period, su.subgrant_id, s.community, i.source_file, su.status, i.sheet, i.cell,
+               i.severity, i.code, i.message, su.ingested_at
+        FROM ingest_issues i
+        JOIN submissions su USING (submission_id)
+        LEFT JOIN sel s ON s.subgrant_id = su.subgrant_id
+        WHERE list_contains(CAST($severities AS VARCHAR[]), i.severity)
+          AND (s.subgrant_id IS NOT NULL OR ((su.subgrant_id IS NULL OR su.period IS NULL) AND NOT $narrowed))
+          AND (su.period IS NULL OR su.period = $period OR ($all AND su.period <= $period))
+          AND su.status <> 'superseded'
+        ORDER BY i.severity, su.period DESC NULLS FIRST, i.source_file, i.sheet, i.cell
+    """,
+        f,
+        all=all_quarters,
+        severities=list(severities),
+        narrowed=f.narrowed,
+    )
+
+
+def audit_log(db: Path, action: str | None = None, limit: int = 2000) -> pd.DataFrame:
+    """The newest audit rows (who did what, when, with what result), optionally of one action."""
+    return read(
+        db,
+        """
+        SELECT occurred_at, who, action, target, sha256, detail, result FROM audit_log
+        WHERE $action IS NULL OR action = $action
+        ORDER BY occurred_at DESC LIMIT $limit
+    """,
+        action=action,
+        limit=limit,
+    )
