@@ -20,10 +20,10 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from dashboard.access import LOCAL_USER, UNVERIFIED, Access, access_for
+from dashboard.access import LOCAL_USER, ROLES, UNVERIFIED, Access, access_for, access_path, load_rules
 from dashboard.serving import loopback_only
 from ingest.config import settings
-from ingest.errors import StopdashError
+from ingest.errors import ConfigError, StopdashError
 from ingest.store.audit import record
 from ingest.store.db import connection
 from stopdash.escape import markdown
@@ -152,6 +152,77 @@ def local_mode_refusal(address: str | None) -> str:
     )
 
 
+ACCESS_FILE = "the access list (the file access.toml in the data folder)"
+ACCESS_AFTER = "Save the file, then reload this page. Until it is fixed nobody can open the dashboard."
+_TOML_AT = re.compile(r"^(?P<what>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)\s*$")
+
+
+def _line_of(lines: list[str], needle: str) -> int | None:
+    return next((n for n, text in enumerate(lines, 1) if needle in text.split("#", 1)[0]), None)
+
+
+def access_file_problem(path: Path, error: ConfigError) -> str:
+    """What is wrong with the access file, in plain words (markdown): the file, the line, and what to write instead."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return (
+            f"Sign-in cannot be checked: {ACCESS_FILE} cannot be opened as text. Save it again as plain text "
+            f"(UTF-8) with a text editor such as Notepad. {ACCESS_AFTER}"
+        )
+    lines = text.splitlines()
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        found = _TOML_AT.match(str(e))
+        line = int(found["line"]) if found else len(lines)
+        what = found["what"] if found else str(e).replace("(at end of document)", "").strip()
+        where = f"on line {line}" if found else f"at its end (line {line}, which leaves something open)"
+        shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        quoted = f" (the line reads: {markdown(shown)})" if shown else ""
+        return (
+            f"Sign-in cannot be checked: {ACCESS_FILE} has a mistake {where}{quoted}. The reader says: {markdown(what.lower())}. "
+            'Each line must be a heading in square brackets, such as [users."name@agency.gov"], or a setting such as '
+            'role = "viewer", with the text in straight double quotes and lists in square brackets, such as '
+            f'counties = ["Hennepin", "Ramsey"]. {ACCESS_AFTER}'
+        )
+    roles = ", ".join(f'"{r}"' for r in ROLES)
+    for table in ("domains", "users"):
+        entries = raw.get(table, {})
+        for key, entry in entries.items() if isinstance(entries, dict) else ():
+            if not isinstance(entry, dict) or entry.get("role") not in ROLES:
+                line = _line_of(lines, key)
+                where = f"on line {line}" if line else f"in the [{table}] part"
+                got = entry.get("role") if isinstance(entry, dict) else None
+                said = f"gives the role {markdown(repr(got))}" if got is not None else "gives no role"
+                return (
+                    f"Sign-in cannot be checked: {ACCESS_FILE}, {where}, {said} for {markdown(key)}. "
+                    f"Under that heading write role = followed by one of {roles}. {ACCESS_AFTER}"
+                )
+    county = re.search(r"'(?P<name>[^']*)' \(for (?P<who>[^)]*)\) is not a county of (?P<state>.*)\.$", str(error))
+    if county:
+        line = _line_of(lines, f'"{county["name"]}"')
+        where = f"on line {line}" if line else ""
+        return (
+            f"Sign-in cannot be checked: {ACCESS_FILE} lists {markdown(county['name'])} {where} (for "
+            f"{markdown(county['who'])}), which is not a county of {markdown(county['state'])}. Write the county's name "
+            f"as the state spells it, or its 5-digit FIPS code, or remove it. {ACCESS_AFTER}"
+        ).replace("  ", " ")
+    return f"Sign-in cannot be checked: {ACCESS_FILE} cannot be used. {markdown(error)} {ACCESS_AFTER}"
+
+
+def check_access_file(path: Path) -> None:
+    """Raise ConfigError for any mistake anywhere in the access file, not only in the entry of whoever signs in."""
+    cfg = settings()
+    for key, entry in load_rules(path).items():
+        if entry.get("role") != "viewer":
+            continue
+        names = entry.get("counties") or []
+        for name in names if isinstance(names, list) else [names]:
+            if cfg.county(str(name)) is None:
+                raise ConfigError(f"access.toml: '{name}' (for {key}) is not a county of {cfg.state_name}.")
+
+
 def current_access(db: Path) -> Access:
     """The signed-in person's access; stops the page with a sign-in, "ask your administrator" or configuration screen."""
     try:
@@ -171,7 +242,11 @@ def current_access(db: Path) -> Access:
         st.stop()
     access = st.session_state.get(ACCESS_KEY)
     if access is None:
-        access = access_for(str(st.user.get("email") or ""), settings(), email_verified=st.user.get("email_verified"))
+        try:
+            check_access_file(access_path())
+            access = access_for(str(st.user.get("email") or ""), settings(), email_verified=st.user.get("email_verified"))
+        except ConfigError as e:  # fail closed: nobody gets in until the file is fixed
+            stop_app(access_file_problem(access_path(), e))
         st.session_state[ACCESS_KEY] = access
         if db.exists():
             _audit_sign_in(db, access)
