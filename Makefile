@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint types bench setup clean
+.PHONY: demo test check lint types contracts bench setup clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,14 +21,19 @@ demo: $(STAMP)
 ## Run the whole test suite; installs a Chromium for the browser tests first if there is none (.ci/browser).
 test: $(STAMP)
 	@PY=$(PY) .ci/browser
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ingest stopdash dashboard tests
-	$(VENV)/bin/ruff format --check ingest stopdash dashboard tests
+	$(VENV)/bin/ruff check ingest stopdash dashboard tests bench
+	$(VENV)/bin/ruff format --check ingest stopdash dashboard tests bench
 
 types: $(STAMP)
 	$(VENV)/bin/mypy
+
+## The architecture contracts of pyproject.toml [tool.importlinter]: layers, and what the engine never imports.
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 
 check: lint types test
 

@@ -292,17 +292,6 @@ def test_template_is_downloadable(app: AppTest) -> None:
     assert any("template" in str(b.proto.label).lower() for b in buttons)
 
 
-def test_engine_does_not_import_streamlit() -> None:
-    """The query, chart and ingest modules never pull in streamlit (the engine knows nothing of the UI)."""
-    code = (
-        "import stopdash.queries.overview, stopdash.queries.practice, stopdash.queries.portfolio, stopdash.queries.community, "
-        "dashboard.charts.figures, stopdash.queries.allocation, stopdash.exports.summary, stopdash.suppression, ingest.pipeline, "
-        "dashboard.access, sys; "
-        "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-
-
 def empty_county(db: Path) -> str:
     """A county no subgrant serves."""
     with duckdb.connect(str(db), read_only=True) as con:
