@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import streamlit as st
 from dashboard import session, ui
 from dashboard.charts import figures as charts
 from stopdash.escape import markdown as md
-from stopdash.exports.summary import Download, summary_download
+from stopdash.exports.summary import MIME, summary_bytes, summary_file_name
 from stopdash.queries.allocation import allocation_by_category, allocation_checks, purpose_areas, scoped_awards
 
 f = session.filters()
@@ -50,7 +51,13 @@ if checks.empty:
     st.stop()
 years = sorted(checks["award_year"].unique().tolist(), reverse=True)
 chosen = [y for y in years if not f.award_years or y in f.award_years] or years
-year = st.segmented_control("Award year", chosen, default=chosen[0], key="alloc_year") or chosen[0]
+year = chosen[0]  # one award-year control for every page: the sidebar's
+if len(chosen) > 1:
+    st.info(
+        f"Showing award year {year}, the latest of {'those chosen' if f.award_years else 'the register'}. "
+        "Choose a single award year under Filters, in the sidebar, to see another.",
+        icon=":material/calendar_month:",
+    )
 
 mine = checks[checks["award_year"] == year]
 short = mine[~mine["met"]]
@@ -111,7 +118,9 @@ areas = areas[areas["subgrants"] > 0] if not areas.empty else areas
 if areas.empty:
     st.info(f"No subgrant of award year {year} lists a purpose area.")
 else:
-    shown = areas.assign(area=areas["purpose_area"].map(lambda a: f"{a}" if pd.notna(a) else "none"))
+    shown = areas.assign(
+        area=[f"{int(a)}. {name}" if pd.notna(a) else name for a, name in zip(areas["purpose_area"], areas["short_name"], strict=True)]
+    )
     ui.chart(
         charts.bar(
             shown,
@@ -120,11 +129,14 @@ else:
             title=f"Subgrants listing each purpose area, award year {year}",
             x_title="Purpose area (34 U.S.C. 10441(b))",
             y_title="Subgrants (count)",
-            hover="short_name",
+            horizontal=True,
+            height=120 + 28 * len(shown),
         ),
-        areas,
+        shown[["area", "subgrants", "award_dollars", "share_of_awards", "split_dollars"]],
         key="alloc_areas",
         column_config={
+            "area": st.column_config.TextColumn("Purpose area", width="large"),
+            "subgrants": "Subgrants",
             "award_dollars": st.column_config.NumberColumn("Awarded ($)", format="dollar"),
             "share_of_awards": st.column_config.NumberColumn("Share of awards", format="percent"),
             "split_dollars": st.column_config.NumberColumn("Dollars split evenly across areas", format="dollar"),
@@ -136,27 +148,38 @@ st.header("Reports for federal and state use")
 if not session.access().can_export:
     st.info("The summary exports are for state and coalition staff.")
     st.stop()
+period = session.period()
 st.caption(
-    "The same files as `stopdash export summary`, for the award year chosen above and the quarter in the sidebar. "
-    "Counts of people are protected figures (small counts replaced by fixed stand-ins, so no two exports can be subtracted "
-    "to give one away); grantee text is written so a spreadsheet never runs it."
+    f"The same files as the state's summary export, for award year {year} and quarter {period or 'latest'} (the sidebar's "
+    "filters). Counts of people are protected figures (small counts replaced by fixed stand-ins, so no two exports can be "
+    "subtracted to give one away); grantee text is written so a spreadsheet never runs it."
 )
 
 
-@st.cache_data(show_spinner="Writing the file…", max_entries=8)
-def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str | None) -> Download:
-    del version  # cache key only: a new ingest writes new files
-    return summary_download(Path(db), fmt, year, period)
+@st.cache_data(show_spinner=False, max_entries=24)
+def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str | None) -> bytes:
+    """The file's bytes, made once per (database version, format, award year, quarter)."""
+    del version  # cache key only: a new ingest makes new files
+    return summary_bytes(Path(db), fmt, year, period)
 
 
-version = session.data_version(session.db_path())
+def _maker(fmt: str, year: int, period: str | None) -> Callable[[], bytes]:
+    """What the button runs when clicked: the file for the year and quarter shown now (never an earlier choice's)."""
+    db = session.db_path()
+    version = session.data_version(db)
+    return lambda: _export(str(db), version, fmt, year, period)
+
+
 row = st.container(horizontal=True)
 for fmt, label in (("xlsx", "Summary workbook (Excel)"), ("csv", "Summary as CSV files (zip)"), ("html", "Leadership brief (HTML)")):
-    if row.button(label, key=f"make_{fmt}", icon=":material/description:"):
-        st.session_state[f"_export_{fmt}"] = _export(str(session.db_path()), version, fmt, year, f.period)
-        session.audit_export(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}")
-    made = st.session_state.get(f"_export_{fmt}")
-    if made:
-        row.download_button(
-            f"Download {made.file_name}", made.data, file_name=made.file_name, mime=made.mime, key=f"dl_{fmt}", icon=":material/download:"
-        )
+    name = summary_file_name(fmt, year, f.period)
+    row.download_button(
+        f"{label}: {name}",
+        _maker(fmt, year, f.period),
+        file_name=name,
+        mime=MIME[fmt],
+        key=f"dl_{fmt}",
+        icon=":material/download:",
+        on_click=session.audit_export,
+        args=(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}"),
+    )

@@ -51,8 +51,9 @@ st.markdown(
     f"({pd.Timestamp(p['start_date']):%b %Y} – {pd.Timestamp(p['end_date']):%b %Y})  \n"
     f"Counties: {md(p['counties'] or '–')} ({md(p['regions'] or '–')})"
     + (f" · Tribal nations: {md(p['tribal_nations'])}" if p["tribal_nations"] else "")
-    + (f" · Purpose areas: {md(p['purpose_areas'])}" if p["purpose_areas"] else "")
 )
+if p["purpose_areas"]:
+    st.markdown(f"STOP purpose areas: {md(p['purpose_areas'])}")
 
 history = session.load(qc.periods, sid)
 period = session.period()
@@ -111,7 +112,7 @@ else:
 ta = session.load(qc.ta_priority, sid)
 if ta:
     with st.container(border=True):
-        st.markdown(f"**TA need score {ta['need_score']}**, rank {ta['rank']} of {ta['ranked']} (latest report {md(ta['period'])})")
+        st.markdown(f"**TA need score {ta['need_score']}**: {md(ta['ranks'])} (latest report {md(ta['period'] or 'none yet')})")
         st.markdown("\n".join(f"- {md(r)}" for r in ta["reasons"]) or "- No reason for TA found.")
 
 tabs = st.tabs(["Collaboration", "Partners", "Protocols", "Survivor engagement", "Funding", "Reports and issues", "TA requests"])

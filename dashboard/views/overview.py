@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import session, ui
 from dashboard.charts import figures as charts
 from ingest.config import settings
+from stopdash.escape import markdown as md
 from stopdash.queries.overview import COUNTY_MEASURES, county_measures, headline, quarterly_trend
 
 cfg = settings()
@@ -112,6 +113,12 @@ with left:
             caption="Grey counties have no active subgrant matching the filters. Hover over a county for its value.",
             column_config={"stop_dollars": ui.MONEY, "leveraged_private": ui.MONEY, "protocol_share": ui.PERCENT},
         )
+    unfunded = sorted(counties.loc[counties["communities"].isna(), "county_name"].dropna().astype(str))
+    if unfunded:
+        with st.expander(f"Counties with no funded community ({ui.count(len(unfunded))} of {ui.count(len(counties))})"):
+            st.markdown("No active subgrant matching the filters serves these counties: " + md(", ".join(unfunded)) + ".")
+    elif not counties.empty:
+        st.caption("Every county shown has at least one funded community matching the filters.")
 
 st.header("Quarterly trends")
 if trend.empty:

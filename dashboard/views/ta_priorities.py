@@ -16,62 +16,102 @@ st.caption(
     "administrator sets the weights and thresholds."
 )
 
-ranking = session.load(ta_priorities, f)
-if ranking.empty:
+everything = session.load(ta_priorities, f)
+if everything.empty:
     st.info("No community to rank for these filters.")
     st.stop()
+ranking = everything[~everything["ended"]]
+ended = everything[everything["ended"]]
 
 only_needing = st.toggle("Only communities with at least one reason", value=True, key="ta_only_needing")
 shown = ranking[ranking["need_score"] > 0] if only_needing else ranking
 cols = st.columns(4)
 with cols[0]:
-    ui.metric("Communities ranked", ui.count(len(ranking)))
+    ui.metric(
+        "Communities ranked",
+        ui.count(len(ranking)),
+        help="Awards still running in the reporting quarter. Awards that ended before it are listed at the bottom, not ranked.",
+    )
 with cols[1]:
     ui.metric("With at least one reason", ui.count(int((ranking["need_score"] > 0).sum())))
 with cols[2]:
-    ui.metric("Highest need score", ui.count(ranking["need_score"].max()))
+    ui.metric("Highest need score", ui.count(ranking["need_score"].max()) if not ranking.empty else "–")
 with cols[3]:
     ui.metric(
         "Behind on reports",
-        ui.count(int((ranking["latest_report"] < ranking["latest_report"].max()).sum())),
-        help="Communities whose newest accepted report is for an earlier quarter than the portfolio's latest.",
+        ui.count(int(ranking["behind"].sum())),
+        help="Running awards whose newest accepted report is for an earlier quarter than the portfolio's latest "
+        "(an award that has ended owes nothing after its end date).",
     )
 
 if shown.empty:
-    st.info("No community has any reason for TA with these filters.")
-    st.stop()
+    st.info("No running award has any reason for TA with these filters." if not ranking.empty else "Every award here has ended.")
+else:
+    st.caption(
+        "Rank: the place among the communities chosen by the filters; statewide: among every running award in the state. "
+        "Equal need scores share a place (“tied 3rd”)."
+    )
+    table = shown.assign(where=shown["counties"] + " (" + shown["regions"] + ")")[
+        [
+            "place",
+            "statewide",
+            "subgrant_id",
+            "community",
+            "need_score",
+            "reasons",
+            "where",
+            "latest_report",
+            "maturity_change",
+            "allocation_category",
+        ]
+    ]
+    ui.table_view(
+        ui.with_links(table),
+        key="ranking",
+        height=min(38 + 112 * len(table), 640),
+        row_height=112,
+        column_config={
+            "place": st.column_config.TextColumn("Rank", width="small"),
+            "statewide": st.column_config.TextColumn("Statewide", width="small"),
+            "subgrant_id": ui.link_column(),
+            "community": st.column_config.TextColumn("Community", width="medium"),
+            "reasons": st.column_config.TextColumn("Why", width="large"),
+            "allocation_category": "Category",
+            "where": st.column_config.TextColumn("Counties (region)", width="medium"),
+            "latest_report": "Latest report",
+            "need_score": st.column_config.ProgressColumn(
+                "Need", format="%d", min_value=0, width="small", max_value=int(max(ranking["need_score"].max(), 1))
+            ),
+            "maturity_change": st.column_config.NumberColumn(
+                "Maturity change", format="%+.2f", help="Mean maturity score, latest report minus the one before."
+            ),
+        },
+    )
+    ui.download_buttons(table, "ta-priorities", key="ta")
 
-table = shown.assign(where=shown["counties"] + " (" + shown["regions"] + ")")[
-    ["rank", "subgrant_id", "community", "need_score", "reasons", "where", "latest_report", "maturity_change", "allocation_category"]
-]
-ui.table_view(
-    ui.with_links(table),
-    key="ranking",
-    height=min(38 + 112 * len(table), 640),
-    row_height=112,
-    column_config={
-        "rank": st.column_config.NumberColumn("Rank", width="small"),
-        "subgrant_id": ui.link_column(),
-        "community": st.column_config.TextColumn("Community", width="medium"),
-        "reasons": st.column_config.TextColumn("Why", width="large"),
-        "allocation_category": "Category",
-        "where": st.column_config.TextColumn("Counties (region)", width="medium"),
-        "latest_report": "Latest report",
-        "need_score": st.column_config.ProgressColumn(
-            "Need", format="%d", min_value=0, width="small", max_value=int(max(ranking["need_score"].max(), 1))
-        ),
-        "maturity_change": st.column_config.NumberColumn(
-            "Maturity change", format="%+.2f", help="Mean maturity score, latest report minus the one before."
-        ),
-    },
-)
-ui.download_buttons(table, "ta-priorities", key="ta")
+    st.header("The first ten, explained")
+    for row in shown.head(10).itertuples():
+        with st.container(border=True):
+            st.markdown(
+                f"**{md(row.place)}: [{md(row.community)}]({session.community_url(row.subgrant_id)})** · {md(row.subgrant_id)} · "
+                f"need score **{row.need_score}** ({md(row.statewide)} statewide) · {md(row.counties)} ({md(row.regions)}) · "
+                f"latest report {md(row.latest_report)}"
+            )
+            st.markdown("\n".join(f"- {md(reason)}" for reason in row.reason_list) or "- No reason found")
 
-st.header("The first ten, explained")
-for row in shown.head(10).itertuples():
-    with st.container(border=True):
-        st.markdown(
-            f"**{row.rank}. [{md(row.community)}]({session.community_url(row.subgrant_id)})** · {md(row.subgrant_id)} · "
-            f"need score **{row.need_score}** · {md(row.counties)} ({md(row.regions)}) · latest report {md(row.latest_report)}"
+if not ended.empty:
+    with st.expander(f"Awards that have ended, not ranked ({ui.count(len(ended))})"):
+        st.caption("Their end date is before the reporting quarter: they owe no further report, and TA can no longer reach them.")
+        gone = ended.assign(ended_on=ended["end_date"].map(lambda d: f"{d:%m/%d/%Y}"))
+        ui.table_view(
+            ui.with_links(gone[["subgrant_id", "community", "ended_on", "latest_report", "need_score", "reasons"]]),
+            key="ended",
+            column_config={
+                "subgrant_id": ui.link_column(),
+                "community": "Community",
+                "ended_on": "Award ended",
+                "latest_report": "Latest report",
+                "need_score": st.column_config.NumberColumn("Need score at its last report", format="%d"),
+                "reasons": st.column_config.TextColumn("Why, at its last report", width="large"),
+            },
         )
-        st.markdown("\n".join(f"- {md(reason)}" for reason in row.reason_list) or "- No reason found")

@@ -6,11 +6,14 @@ Subgrant IDs compare case-insensitively, as everywhere in stopdash.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ingest.store.db import connection
+from stopdash.queries.allocation import PURPOSE_AREAS
 from stopdash.queries.overview import SELECTED, Filters, read, run, shown_people
+from stopdash.queries.portfolio import TA_RANKS, place
 from stopdash.suppression import protector
 
 _ONE = "lower(subgrant_id) = lower($sid)"
@@ -37,13 +40,23 @@ def profile(db: Path, subgrant_id: str) -> dict[str, object] | None:
                 JOIN counties k USING (county_fips) WHERE ac.subgrant_id = a.subgrant_id) AS regions,
                (SELECT string_agg(t.tribal_nation, ', ' ORDER BY t.tribal_nation) FROM award_tribal_nations t
                 WHERE t.subgrant_id = a.subgrant_id) AS tribal_nations,
-               (SELECT string_agg(CAST(p.purpose_area AS VARCHAR), ', ' ORDER BY p.purpose_area) FROM award_purpose_areas p
-                WHERE p.subgrant_id = a.subgrant_id) AS purpose_areas
+               (SELECT list(p.purpose_area ORDER BY p.purpose_area) FROM award_purpose_areas p
+                WHERE p.subgrant_id = a.subgrant_id) AS purpose_area_numbers
         FROM awards a WHERE lower(a.subgrant_id) = lower($sid)
     """,
         sid=subgrant_id,
     )
-    return None if df.empty else df.iloc[0].to_dict()
+    if df.empty:
+        return None
+    row = df.iloc[0].to_dict()
+    numbers = [int(n) for n in (row.pop("purpose_area_numbers") if row.get("purpose_area_numbers") is not None else [])]
+    row["purpose_areas"] = purpose_area_names(numbers)
+    return row
+
+
+def purpose_area_names(numbers: list[int]) -> str:
+    """Purpose areas by number and short name, `; `-joined: "5 Victim services and legal assistance; 20 Prevention ..."."""
+    return "; ".join(f"{n} {PURPOSE_AREAS[n]}" if n in PURPOSE_AREAS else f"{n} (not a STOP purpose area)" for n in numbers)
 
 
 def periods(db: Path, subgrant_id: str) -> pd.DataFrame:
@@ -117,20 +130,39 @@ def ta_requests(db: Path, subgrant_id: str) -> pd.DataFrame:
 
 
 def ta_priority(db: Path, subgrant_id: str) -> dict[str, object] | None:
-    """The community's TA need score and reasons, with its rank in the whole portfolio."""
+    """The community's TA need score and reasons, with its place statewide and in each region it serves.
+
+    ``ranks`` says the places in words ("8th of 90 statewide; 1st of 7 in Northwest", ties as "tied 3rd"); an award
+    that has ended is not ranked, and ``ranks`` says so.
+    """
     df = read(
         db,
-        """
-        SELECT * FROM (SELECT *, rank() OVER (ORDER BY need_score DESC) AS rank, count(*) OVER () AS ranked FROM ta_priority)
-        WHERE """
-        + _ONE,
+        "WITH"
+        + TA_RANKS.lstrip().removeprefix(",")  # TA_RANKS continues a WITH clause; here it starts one
+        + """
+        SELECT t.*, x.ended, x.end_date, sr.state_rank, sr.state_tied, sr.state_of, rr.region_ranks
+        FROM ta_priority t JOIN ta_all x USING (subgrant_id)
+        LEFT JOIN state_rank sr USING (subgrant_id) LEFT JOIN region_ranks rr USING (subgrant_id)
+        WHERE lower(t.subgrant_id) = lower($sid)
+    """,
         sid=subgrant_id,
     )
     if df.empty:
         return None
     row = df.iloc[0].to_dict()
     row["reasons"] = list(row["reasons"]) if row["reasons"] is not None else []
+    row["ranks"] = _ranks_text(row)
     return row
+
+
+def _ranks_text(row: dict[str, Any]) -> str:
+    if row["ended"]:
+        return f"not ranked: the award ended on {pd.Timestamp(row['end_date']):%m/%d/%Y}, before the reporting quarter"
+    parts = [f"{place(row['state_rank'], row['state_tied'])} of {int(row['state_of'])} statewide"]
+    regions = row["region_ranks"]
+    for r in list(regions) if regions is not None else []:
+        parts.append(f"{place(r['rank'], r['tied'])} of {int(r['of'])} in {r['region']}")
+    return "; ".join(parts)
 
 
 def reports(db: Path, subgrant_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

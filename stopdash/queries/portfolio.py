@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -117,12 +118,61 @@ def top_funders(db: Path, f: Filters, quarters: int | None = 1, limit: int = 15)
 # --- TA priorities ------------------------------------------------------------------------------
 
 
+# An award has ended when its end date falls before the portfolio's reporting quarter: it owes no report for that
+# quarter or any after it, so it is neither "behind on reports" nor ranked for TA (help cannot reach it any more).
+# Ranks are competition ranks (1, 2, 2, 4): communities with equal need scores share a place, and *_tied says
+# how many share it. The statewide and region ranks are over every award still running, whatever the filters.
+TA_RANKS = """
+, rq AS (SELECT max(period) AS period FROM reporting_quarter)
+, ta_all AS (
+    SELECT t.subgrant_id, t.need_score, a.end_date,
+           coalesce(a.end_date < quarter_start((SELECT period FROM rq)), false) AS ended
+    FROM ta_priority t JOIN awards a USING (subgrant_id)
+), running AS (SELECT * FROM ta_all WHERE NOT ended)
+, state_rank AS (
+    SELECT subgrant_id, rank() OVER (ORDER BY need_score DESC) AS state_rank,
+           count(*) OVER (PARTITION BY need_score) AS state_tied, count(*) OVER () AS state_of
+    FROM running
+), region_rank AS (
+    SELECT subgrant_id, region, rank() OVER (PARTITION BY region ORDER BY need_score DESC) AS region_rank,
+           count(*) OVER (PARTITION BY region, need_score) AS region_tied, count(*) OVER (PARTITION BY region) AS region_of
+    FROM (SELECT DISTINCT r.subgrant_id, r.need_score, k.region
+          FROM running r JOIN award_counties ac USING (subgrant_id) JOIN counties k USING (county_fips))
+), region_ranks AS (
+    SELECT subgrant_id, list(struct_pack(region := region, rank := region_rank, tied := region_tied, of := region_of)
+                             ORDER BY region) AS region_ranks
+    FROM region_rank GROUP BY 1
+)
+"""
+
+
+def ordinal(n: int) -> str:
+    """1 → '1st', 2 → '2nd', 11 → '11th', 23 → '23rd'."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def place(rank: Any, tied: Any) -> str:
+    """A rank in words: '3rd', or 'tied 3rd' when more than one community shares it; '' when not ranked."""
+    if rank is None or pd.isna(rank):
+        return ""
+    shared = tied is not None and not pd.isna(tied) and int(tied) > 1
+    return ("tied " if shared else "") + ordinal(int(rank))
+
+
 def ta_priorities(db: Path, f: Filters) -> pd.DataFrame:
     """The ta_priority ranking for the selected subgrants, highest need first, with where each community is
-    and how its maturity moved between its last two reports."""
-    return read(
+    and how its maturity moved between its last two reports.
+
+    Awards that have ended (``ended``; see TA_RANKS) come last, unranked (``rank`` is NULL). ``rank`` ranks the
+    running awards of the selection (``place`` says it in words, ties as "tied 3rd"); ``statewide`` is the place
+    among every running award in the state ("8th of 90"). ``behind`` marks running awards whose latest accepted
+    report is older than the reporting quarter (or that have none).
+    """
+    df = read(
         db,
         SELECTED
+        + TA_RANKS
         + """
         , geo AS (
             SELECT ac.subgrant_id, string_agg(DISTINCT ac.county_name, ', ' ORDER BY ac.county_name) AS counties,
@@ -132,21 +182,35 @@ def ta_priorities(db: Path, f: Filters) -> pd.DataFrame:
             SELECT subgrant_id, maturity_score,
                    row_number() OVER (PARTITION BY subgrant_id ORDER BY period DESC) AS k
             FROM community_period
+        ), picked AS (
+            SELECT t.*, x.ended, x.end_date FROM ta_priority t JOIN sel USING (subgrant_id) JOIN ta_all x USING (subgrant_id)
         )
-        SELECT rank() OVER (ORDER BY t.need_score DESC) AS rank,
+        SELECT CASE WHEN NOT t.ended THEN rank() OVER (PARTITION BY t.ended ORDER BY t.need_score DESC) END AS rank,
+               CASE WHEN NOT t.ended THEN count(*) OVER (PARTITION BY t.ended, t.need_score) END AS tied,
                t.subgrant_id, t.community, s.allocation_category, g.counties, g.regions,
                t.period AS latest_report, t.need_score, len(t.reasons) AS reason_count,
                array_to_string(t.reasons, '; ') AS reasons, t.reasons AS reason_list,
-               round(a.maturity_score - b.maturity_score, 2) AS maturity_change
-        FROM ta_priority t
+               round(a.maturity_score - b.maturity_score, 2) AS maturity_change,
+               t.ended, t.end_date,
+               NOT t.ended AND (t.period IS NULL OR t.period < (SELECT period FROM rq)) AS behind,
+               sr.state_rank, sr.state_tied, sr.state_of
+        FROM picked t
         JOIN sel s USING (subgrant_id)
         LEFT JOIN geo g USING (subgrant_id)
         LEFT JOIN last2 a ON a.subgrant_id = t.subgrant_id AND a.k = 1
         LEFT JOIN last2 b ON b.subgrant_id = t.subgrant_id AND b.k = 2
-        ORDER BY t.need_score DESC, t.community, t.subgrant_id
+        LEFT JOIN state_rank sr ON sr.subgrant_id = t.subgrant_id
+        ORDER BY t.ended, t.need_score DESC, t.community, t.subgrant_id
     """,
         f,
     )
+    df["rank"] = df["rank"].astype("Int64")
+    df["place"] = [place(r, t) for r, t in zip(df["rank"], df["tied"], strict=True)]
+    df["statewide"] = [
+        f"{place(r, t)} of {int(n)}" if not pd.isna(r) else ""
+        for r, t, n in zip(df["state_rank"], df["state_tied"], df["state_of"], strict=True)
+    ]
+    return df
 
 
 # --- Data quality -------------------------------------------------------------------------------
