@@ -7,9 +7,10 @@ a data/states/XX/ folder with the same two CSV files.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,48 @@ class County:
     fips: str
     name: str
     region: str
+
+
+_MONTH_DAY = ("%m-%d", 'a month and day such as "03-31"')
+
+
+@dataclass(frozen=True)
+class Federal:
+    """The federal reporting calendar ([federal] in data/config.toml)."""
+
+    report_due_days: int = 30  # a quarterly progress report is due this many days after the quarter ends
+    financial_report_due_days: int = 30  # quarterly financial reports
+    annual_data_due: tuple[int, int] = (1, 31)  # (month, day) of Y+1: subgrantee annual data for calendar year Y
+    administrator_report_due: tuple[int, int] = (3, 31)  # (month, day) of Y+1: the STOP Administrator report for Y
+    ffata_threshold: int = 30_000  # FFATA subaward report for subawards of at least this many dollars
+
+    @classmethod
+    def from_config(cls, raw: object, file_name: str) -> Federal:
+        """The [federal] table read with plain errors; a missing key keeps its default."""
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{file_name}: [federal] must be a table of settings, such as report_due_days = 30.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(f"{file_name}: [federal] has an unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}.")
+        values: dict[str, Any] = {}
+        for key in ("report_due_days", "financial_report_due_days", "ffata_threshold"):
+            if key in raw:
+                value = raw[key]
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ConfigError(f"{file_name}: [federal] {key} must be a whole number of 0 or more, not {value!r}.")
+                values[key] = value
+        for key in ("annual_data_due", "administrator_report_due"):
+            if key in raw:
+                value = raw[key]
+                try:
+                    day = dt.datetime.strptime(f"2024-{value}", "%Y-" + _MONTH_DAY[0]) if isinstance(value, str) else None
+                except ValueError:
+                    day = None
+                if day is None:
+                    raise ConfigError(f"{file_name}: [federal] {key} must be {_MONTH_DAY[1]} (month first), not {value!r}.")
+                values[key] = (day.month, day.day)
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -45,6 +88,7 @@ class Settings:
     max_sheet_cells: int = 2_000_000
     worker_memory_bytes: int = 1024 * 1024 * 1024
     parse_timeout_s: float = 120.0
+    federal: Federal = field(default_factory=Federal)
 
     @property
     def state_fips(self) -> str:
@@ -107,6 +151,7 @@ def _load(path: Path) -> Settings:
         max_sheet_cells=int(limits.get("max_sheet_cells", 2_000_000)),
         worker_memory_bytes=int(float(limits.get("worker_memory_mb", 1024)) * 1024 * 1024),
         parse_timeout_s=float(limits.get("parse_timeout_s", 120)),
+        federal=Federal.from_config(raw.get("federal", {}), path.name),
     )
 
 

@@ -97,6 +97,14 @@ CODES: dict[str, Code] = {
     "end_before_start": Code("error", _REG, "an end date on or before the start date"),
     "invalid_year": Code("error", _REG, "not a four-digit award year"),
     "duplicate_subgrant_id": Code("error", _REG, "a Subgrant ID used twice (case-insensitively)"),
+    # The register's federal columns and its Federal awards sheet.
+    "invalid_uei": Code("warning", "cell left empty", "a UEI that is not exactly 12 letters and digits"),
+    "returned_out_of_range": Code("error", "cell left empty", "funds returned below zero or above the award"),
+    "unknown_federal_award": Code("warning", "subgrant loaded", "a federal award number not on the Federal awards sheet"),
+    "duplicate_federal_award": Code(
+        "error", "row not loaded", "a federal award listed twice on the Federal awards sheet; the first is kept"
+    ),
+    "admin_share_out_of_range": Code("error", "cell left empty", "an administrative share above the federal award amount"),
 }
 
 

@@ -22,7 +22,7 @@ _DYNAMIC = {"duplicate_indicator", "duplicate_practice", "duplicate_victimizatio
 
 
 def _engine_source() -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "ingest").glob("*.py")) if p.name != "issue_codes.py")
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "ingest").rglob("*.py")) if p.name != "issue_codes.py")
 
 
 def test_every_code_the_engine_raises_is_in_the_catalogue() -> None:

@@ -24,6 +24,12 @@ PUBLIC_VIEWS = {
         "match_required",
         "start_date",
         "end_date",
+        "federal_award_number",
+        "award_date",
+        "uei",
+        "returned_unused",
+        "match_exempt",
+        "match_exempt_stated",
     ],
     "award_counties": ["subgrant_id", "county_fips", "county_name"],
     "submissions": [

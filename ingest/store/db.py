@@ -21,11 +21,20 @@ from ingest.config import Settings, settings
 from ingest.errors import ConfigError, DatabaseError
 from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Steps that bring an older database up to date, by the version they produce. New tables
 # come from schema.sql (CREATE ... IF NOT EXISTS); a step here is for what that cannot do.
 MIGRATIONS: dict[int, list[str]] = {
     2: [],  # schema 2 added the audit table
+    # Schema 3: federal reporting. The subgrant's new columns (the federal_award and impact_status
+    # tables come from schema.sql); rows already stored keep NULL there, which reads as unknown.
+    3: [
+        "ALTER TABLE subgrant ADD COLUMN IF NOT EXISTS federal_award_number VARCHAR",
+        "ALTER TABLE subgrant ADD COLUMN IF NOT EXISTS award_date DATE",
+        "ALTER TABLE subgrant ADD COLUMN IF NOT EXISTS uei VARCHAR",
+        "ALTER TABLE subgrant ADD COLUMN IF NOT EXISTS returned_unused DECIMAL(14, 2)",
+        "ALTER TABLE subgrant ADD COLUMN IF NOT EXISTS match_exempt BOOLEAN",
+    ],
 }
 DEFAULT_DB = Path("data") / "stopdash.duckdb"
 LOCK_WAIT_SECONDS = 30.0

@@ -17,7 +17,7 @@ import pyarrow as pa
 from ingest.errors import FileRefused
 from ingest.store.audit import record
 from ingest.store.db import refresh_derived
-from ingest.workbook.awards import ParsedRegister
+from ingest.workbook.awards import FEDERAL_FIELDS, ParsedRegister
 from ingest.workbook.normalize import odd_characters, quarter_bounds
 from ingest.workbook.report import ParsedReport
 
@@ -78,6 +78,17 @@ _AUDIT = [
     ("sha256", pa.string()),
     ("detail", pa.string()),
     ("result", pa.string()),
+]
+_FEDERAL_AWARD = [
+    ("federal_award_number", pa.string()),
+    ("federal_fiscal_year", pa.int32()),
+    ("award_amount", MONEY),
+    ("admin_share", MONEY),
+    ("period_start", pa.date32()),
+    ("period_end", pa.date32()),
+    ("source_file", pa.string()),
+    ("source_row", pa.int32()),
+    ("loaded_at", pa.timestamp("us")),
 ]
 _ISSUE = [
     ("submission_id", pa.int32()),
@@ -280,6 +291,7 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister, who: 
                 parsed.source_file,
                 r["source_row"],
                 now,
+                *(r.get(name) for name in FEDERAL_FIELDS),
             )
             for key, r in zip(keys, parsed.rows, strict=True)
         ]
@@ -304,9 +316,22 @@ def store_register(con: duckdb.DuckDBPyConnection, parsed: ParsedRegister, who: 
                 ("source_file", pa.string()),
                 ("source_row", pa.int32()),
                 ("loaded_at", pa.timestamp("us")),
+                ("federal_award_number", pa.string()),
+                ("award_date", pa.date32()),
+                ("uei", pa.string()),
+                ("returned_unused", MONEY),
+                ("match_exempt", pa.bool_()),
             ],
             rows,
         )
+        if parsed.federal_awards is not None:  # the sheet is the whole list; a register without it keeps the stored one
+            con.execute("DELETE FROM federal_award")
+            _insert(
+                con,
+                "federal_award",
+                _FEDERAL_AWARD,
+                [(*(a[name] for name, _ in _FEDERAL_AWARD[:6]), parsed.source_file, a["source_row"], now) for a in parsed.federal_awards],
+            )
         errors = sum(i.severity == "error" for i in parsed.issues)
         con.execute(
             "INSERT INTO register_load VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -26,7 +26,39 @@ CREATE TABLE IF NOT EXISTS subgrant (
     purpose_areas INTEGER[],
     source_file VARCHAR,
     source_row INTEGER,
+    loaded_at TIMESTAMP,
+    -- Schema 3 (federal reporting; ingest/store/db.py adds them to older databases).
+    federal_award_number VARCHAR,
+    award_date DATE,
+    uei VARCHAR,
+    returned_unused DECIMAL(14, 2),
+    match_exempt BOOLEAN  -- as the register gives it; NULL when blank (the awards view applies the default)
+);
+
+-- Schema 3: the state's federal awards (the register's Federal awards sheet), replaced whole on
+-- each register load that has the sheet and kept when a register has none.
+CREATE TABLE IF NOT EXISTS federal_award (
+    federal_award_number VARCHAR,
+    federal_fiscal_year INTEGER,
+    award_amount DECIMAL(14, 2),
+    admin_share DECIMAL(14, 2),
+    period_start DATE,
+    period_end DATE,
+    source_file VARCHAR,
+    source_row INTEGER,
     loaded_at TIMESTAMP
+);
+
+-- Schema 3: each subgrant's VAWA IMPACT Tool status for a calendar year, entered by an admin (audited).
+CREATE TABLE IF NOT EXISTS impact_status (
+    subgrant_key VARCHAR,
+    calendar_year INTEGER,
+    link_sent_on DATE,
+    started_on DATE,
+    submitted_on DATE,
+    contact_email VARCHAR,
+    updated_at TIMESTAMP,
+    updated_by VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS register_load (

@@ -13,7 +13,15 @@ SELECT * FROM submission WHERE status IN ('accepted', 'accepted_with_errors');
 
 CREATE OR REPLACE VIEW awards AS
 SELECT subgrant_id, organization, community, allocation_category, award_year, award_amount,
-       sa_amount, match_required, start_date, end_date
+       sa_amount, match_required, start_date, end_date,
+       -- Schema 3 (federal reporting): NULL where the register does not say.
+       federal_award_number, award_date, uei, returned_unused,
+       -- Effective: as the register says, else the federal-share rule's default (victim services and
+       -- tribal projects need no match); match_exempt_stated is the register's own cell (NULL = blank).
+       coalesce(match_exempt,
+                allocation_category IN ('Victim services', 'Culturally specific victim services')
+                OR coalesce(len(tribal_nations), 0) > 0) AS match_exempt,
+       match_exempt AS match_exempt_stated
 FROM subgrant;
 
 CREATE OR REPLACE VIEW award_counties AS
