@@ -323,8 +323,11 @@ def _write_instructions(ws: Worksheet) -> None:
     put(
         "Services",
         "Optional, aggregate counts only. For each type of victimization already listed, how many "
-        "people sought services this quarter and were served, partially served or not served (whole "
-        "numbers). Never list individuals.",
+        "people first sought services this calendar year during this quarter and were served, partially "
+        "served or not served (whole numbers). Count each person once a year, in the quarter they first "
+        "came: someone who came back from an earlier quarter of the same year is not counted again, so "
+        "the four quarters add up to the year's count the federal annual report asks for. A new calendar "
+        "year starts the count again. Never list individuals.",
     )
     row += 1
 
