@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError
-from ingest.vocab import word_key
+from ingest.vocab import ADOPTED_STEP, word_key
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -26,6 +26,111 @@ class County:
     fips: str
     name: str
     region: str
+
+
+# --- The TA-priority rules ([ta_rules] in data/config.toml) --------------------------------------
+# The one definition of each rule's settings and their defaults: the ta_priority view, the dashboard
+# pages and the exports all read these. Each rule that fires adds its weight to a community's need score.
+
+
+@dataclass(frozen=True)
+class ProtocolStalled:
+    weight: int = 3
+    min_quarters: int = 3  # same highest step for this many consecutive quarters
+    below_step: int = ADOPTED_STEP  # only protocols not yet adopted count as stalled
+
+
+@dataclass(frozen=True)
+class ReviewOverdue:
+    weight: int = 2
+    months: int = 12  # adopted protocols are reviewed at least this often
+
+
+@dataclass(frozen=True)
+class LowMaturity:
+    weight: int = 3
+    below: float = 2.5
+
+
+@dataclass(frozen=True)
+class MaturityFell:
+    weight: int = 2
+    by_at_least: float = 0.5
+
+
+@dataclass(frozen=True)
+class EssentialMissing:
+    weight: int = 1  # per missing essential discipline
+    max_weight: int = 4
+
+
+@dataclass(frozen=True)
+class NoSurvivorPractice:
+    weight: int = 3
+
+
+@dataclass(frozen=True)
+class NoPrivateFunding:
+    weight: int = 1
+    quarters: int = 4
+
+
+@dataclass(frozen=True)
+class ReportMissing:
+    weight: int = 3
+
+
+@dataclass(frozen=True)
+class ReportErrors:
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class TaRules:
+    protocol_stalled: ProtocolStalled = ProtocolStalled()
+    review_overdue: ReviewOverdue = ReviewOverdue()
+    low_maturity: LowMaturity = LowMaturity()
+    maturity_fell: MaturityFell = MaturityFell()
+    essential_missing: EssentialMissing = EssentialMissing()
+    no_survivor_practice: NoSurvivorPractice = NoSurvivorPractice()
+    no_private_funding: NoPrivateFunding = NoPrivateFunding()
+    report_missing: ReportMissing = ReportMissing()
+    report_errors: ReportErrors = ReportErrors()
+
+    @classmethod
+    def from_config(cls, raw: object, source: str = "config.toml") -> TaRules:
+        """The rules of a [ta_rules] table; a missing rule or setting keeps its default.
+
+        An unknown rule or setting, or a value that is not a number of the right kind, is a
+        :class:`ConfigError` naming *source*, the key and what is allowed.
+        """
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: ta_rules must be a table of rules ([ta_rules.protocol_stalled] and so on).")
+        rule_types = {f.name: type(getattr(cls(), f.name)) for f in fields(cls)}
+        unknown = sorted(set(raw) - set(rule_types))
+        if unknown:
+            raise ConfigError(f"{source}: ta_rules.{unknown[0]} is not a TA-priority rule. The rules are: {', '.join(rule_types)}.")
+        rules: dict[str, Any] = {}
+        for name, rule_type in rule_types.items():
+            table = raw.get(name, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"{source}: ta_rules.{name} must be a table ([ta_rules.{name}]), not {table!r}.")
+            allowed = {f.name: f.type for f in fields(rule_type)}
+            wrong = sorted(set(table) - set(allowed))
+            if wrong:
+                raise ConfigError(
+                    f"{source}: ta_rules.{name}.{wrong[0]} is not a setting of this rule. Its settings are: {', '.join(allowed)}."
+                )
+            values: dict[str, int | float] = {}
+            for key, value in table.items():
+                whole = allowed[key] in (int, "int")
+                number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+                if number is None or number < 0 or (whole and not isinstance(number, int)):
+                    kind = "a whole number" if whole else "a number"
+                    raise ConfigError(f"{source}: ta_rules.{name}.{key} must be {kind} of 0 or more, not {value!r}.")
+                values[key] = number  # kept as written: "below 3" stays 3 in the reasons' wording
+            rules[name] = rule_type(**values)
+        return cls(**rules)
 
 
 _MONTH_DAY = ("%m-%d", 'a month and day such as "03-31"')
@@ -78,7 +183,7 @@ class Settings:
     max_file_bytes: int
     max_expanded_bytes: int
     max_expansion_ratio: float
-    ta_rules: dict[str, dict[str, Any]]
+    ta_rules: TaRules
     counties: tuple[County, ...]
     tribal_nations: tuple[str, ...]
     county_index: dict[str, County] = field(repr=False)
@@ -143,7 +248,7 @@ def _load(path: Path) -> Settings:
         max_file_bytes=int(float(limits.get("max_file_mb", 25)) * 1_000_000),
         max_expanded_bytes=int(float(limits.get("max_expanded_mb", 200)) * 1_000_000),
         max_expansion_ratio=float(limits.get("max_expansion_ratio", 100)),
-        ta_rules=dict(raw.get("ta_rules", {})),
+        ta_rules=TaRules.from_config(raw.get("ta_rules", {}), path.name),
         counties=counties,
         tribal_nations=tuple(r["name"] for r in tribe_rows),
         county_index=county_index,

@@ -25,9 +25,9 @@ if steps.empty:
 total = int(steps["protocols"].sum())
 adopted = int(steps.loc[steps["step"] >= ADOPTED_STEP, "protocols"].sum())
 started = int(steps.loc[steps["step"] > 0, "protocols"].sum())
-min_quarters = int(rules.get("protocol_stalled", {}).get("min_quarters", 3))
-below_step = int(rules.get("protocol_stalled", {}).get("below_step", ADOPTED_STEP))
-months = int(rules.get("review_overdue", {}).get("months", 12))
+min_quarters = rules.protocol_stalled.min_quarters
+below_step = rules.protocol_stalled.below_step
+months = rules.review_overdue.months
 
 cols = st.columns(4)
 with cols[0]:

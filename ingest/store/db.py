@@ -18,7 +18,7 @@ from string import Template
 import duckdb
 
 from ingest.config import Settings, settings
-from ingest.errors import ConfigError, DatabaseError
+from ingest.errors import DatabaseError
 from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
 
 SCHEMA_VERSION = 3
@@ -167,30 +167,28 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def views_sql(cfg: Settings) -> str:
-    """views.sql with the TA-rule thresholds and weights of the configuration filled in."""
-    rules = cfg.ta_rules
-
-    def number(rule: str, key: str, default: float) -> str:
-        value = rules.get(rule, {}).get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"data/config.toml: ta_rules.{rule}.{key} must be a number, not {value!r}.")
-        return repr(value)
-
+    """views.sql with the TA-rule thresholds and weights of the configuration (ingest.config.TaRules) filled in."""
+    r = cfg.ta_rules
     return Template(_sql("views.sql")).substitute(
-        stalled_below_step=number("protocol_stalled", "below_step", 5),
-        stalled_quarters=number("protocol_stalled", "min_quarters", 3),
-        w_stalled=number("protocol_stalled", "weight", 3),
-        review_months=number("review_overdue", "months", 12),
-        w_overdue=number("review_overdue", "weight", 2),
-        low_maturity_below=number("low_maturity", "below", 2.5),
-        w_low=number("low_maturity", "weight", 3),
-        fell_by=number("maturity_fell", "by_at_least", 0.5),
-        w_fell=number("maturity_fell", "weight", 2),
-        w_missing_each=number("essential_missing", "weight", 1),
-        w_missing_max=number("essential_missing", "max_weight", 4),
-        w_no_practice=number("no_survivor_practice", "weight", 3),
-        private_quarters=number("no_private_funding", "quarters", 4),
-        w_no_private=number("no_private_funding", "weight", 1),
-        w_missing_report=number("report_missing", "weight", 3),
-        w_errors=number("report_errors", "weight", 1),
+        {
+            name: repr(value)
+            for name, value in {
+                "stalled_below_step": r.protocol_stalled.below_step,
+                "stalled_quarters": r.protocol_stalled.min_quarters,
+                "w_stalled": r.protocol_stalled.weight,
+                "review_months": r.review_overdue.months,
+                "w_overdue": r.review_overdue.weight,
+                "low_maturity_below": r.low_maturity.below,
+                "w_low": r.low_maturity.weight,
+                "fell_by": r.maturity_fell.by_at_least,
+                "w_fell": r.maturity_fell.weight,
+                "w_missing_each": r.essential_missing.weight,
+                "w_missing_max": r.essential_missing.max_weight,
+                "w_no_practice": r.no_survivor_practice.weight,
+                "private_quarters": r.no_private_funding.quarters,
+                "w_no_private": r.no_private_funding.weight,
+                "w_missing_report": r.report_missing.weight,
+                "w_errors": r.report_errors.weight,
+            }.items()
+        }
     )

@@ -13,6 +13,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+# The quarter arithmetic lives in ingest/quarters.py; these names stay importable from here.
+from ingest.quarters import quarter_bounds as quarter_bounds
+from ingest.quarters import quarter_from_dates as quarter_from_dates
+from ingest.quarters import quarter_of as quarter_of
+from ingest.quarters import shift_quarter as shift_quarter
 from ingest.vocab import LEVELS, STEPS, word_key
 
 
@@ -248,33 +253,6 @@ def parse_quarter(value: Raw) -> str | None:
         if match:
             return f"{match['y']}-Q{match['q']}"
     raise CellProblem("not_a_quarter", "a calendar quarter such as 2026-Q1")
-
-
-def quarter_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a YYYY-Qn quarter."""
-    year, q = int(period[:4]), int(period[-1])
-    start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
-    return start, end
-
-
-def quarter_from_dates(start: dt.date, end: dt.date) -> str | None:
-    """The quarter that *start*–*end* is exactly, or None when it is not exactly one quarter."""
-    if start.month not in (1, 4, 7, 10) or start.day != 1:
-        return None
-    period = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return period if quarter_bounds(period) == (start, end) else None
-
-
-def quarter_of(day: dt.date) -> str:
-    """The YYYY-Qn quarter a date falls in."""
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def shift_quarter(period: str, by: int) -> str:
-    """The quarter *by* quarters after (or before, if negative) *period*."""
-    index = int(period[:4]) * 4 + int(period[-1]) - 1 + by
-    return f"{index // 4}-Q{index % 4 + 1}"
 
 
 _LEVEL_INDEX = {word_key(name): i + 1 for i, name in enumerate(LEVELS)}

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from ingest.quarters import quarter_end, quarter_start
+from ingest.quarters import quarter_list as quarter_list
 from ingest.workbook.awards import REGISTER_HEADER
 from stopdash.demo import names as N
 from stopdash.demo.workbooks import save_reproducible
@@ -59,21 +61,9 @@ class Subgrant:
     active: list[int] = field(default_factory=list)  # quarter indexes inside start..end
 
 
-def q_start(y: int, q: int) -> dt.date:
-    return dt.date(y, 3 * q - 2, 1)
-
-
-def q_end(y: int, q: int) -> dt.date:
-    return (dt.date(y + 1, 1, 1) if q == 4 else dt.date(y, 3 * q + 1, 1)) - dt.timedelta(days=1)
-
-
-def quarter_list(first: str, n: int) -> list[tuple[int, int]]:
-    y, q = int(first[:4]), int(first[-1])
-    out = []
-    for _ in range(n):
-        out.append((y, q))
-        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
-    return out
+# The demo's short names for the quarter arithmetic of ingest/quarters.py.
+q_start = quarter_start
+q_end = quarter_end
 
 
 def _r500(x: float) -> int:

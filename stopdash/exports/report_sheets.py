@@ -123,7 +123,7 @@ def funding_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
 
 def protocols_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
     where, params = scope_filter(year)
-    months = int(settings().ta_rules.get("review_overdue", {}).get("months", 12))
+    months = settings().ta_rules.review_overdue.months
     found = rows(
         con,
         f"""
@@ -132,9 +132,8 @@ def protocols_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
                CASE WHEN p.step >= 5 THEN 'Yes' ELSE 'No' END, p.adopted_on, p.last_reviewed_on,
                CASE WHEN p.step < 5 THEN NULL
                     WHEN coalesce(p.last_reviewed_on, p.adopted_on) IS NULL THEN 'Unknown'
-                    WHEN coalesce(p.last_reviewed_on, p.adopted_on) <
-                         make_date(CAST(left(p.period, 4) AS INTEGER), CAST(right(p.period, 1) AS INTEGER) * 3, 1)
-                         + INTERVAL 1 MONTH - INTERVAL 1 DAY - to_months(CAST(? AS INTEGER)) THEN 'Yes' ELSE 'No' END
+                    WHEN coalesce(p.last_reviewed_on, p.adopted_on) < quarter_end(p.period) - to_months(CAST(? AS INTEGER))
+                         THEN 'Yes' ELSE 'No' END
         FROM protocols p JOIN latest l USING (subgrant_id, period) JOIN awards a USING (subgrant_id)
         WHERE {where} ORDER BY p.subgrant_id, p.step DESC, p.protocol""",
         [period, months, *params],

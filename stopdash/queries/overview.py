@@ -24,8 +24,8 @@ import duckdb
 import pandas as pd
 
 from ingest.config import settings
+from ingest.quarters import previous_quarter, quarter_bounds, quarter_index, quarter_label
 from ingest.store.db import connection
-from ingest.workbook.normalize import quarter_bounds, shift_quarter
 from stopdash.suppression import figure, protector, suppress_count
 
 __all__ = [
@@ -93,22 +93,6 @@ WITH sel AS (
 """
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-
-
-# --- Quarters -----------------------------------------------------------------------------------
-
-
-def quarter_index(period: str) -> int:
-    """'2025-Q3' → a running quarter number (consecutive quarters differ by 1)."""
-    return int(period[:4]) * 4 + int(period[-1]) - 1
-
-
-def quarter_label(index: int) -> str:
-    return shift_quarter("0000-Q1", index)
-
-
-def previous_quarter(period: str) -> str:
-    return shift_quarter(period, -1)
 
 
 # --- Running queries ----------------------------------------------------------------------------

@@ -14,8 +14,7 @@ ALL_QUARTERS = 10_000
 # Funding rows within the last $span quarters up to the selected one.
 _IN_SPAN = """
     fu.period <= $period
-    AND CAST(left(fu.period, 4) AS INTEGER) * 4 + CAST(right(fu.period, 1) AS INTEGER)
-        > CAST(left($period, 4) AS INTEGER) * 4 + CAST(right($period, 1) AS INTEGER) - $span
+    AND quarter_index(fu.period) > quarter_index($period) - $span
 """
 
 
@@ -70,8 +69,7 @@ def leverage_by_community(db: Path, f: Filters, quarters: int | None = 1) -> pd.
         , rep AS (
             SELECT c.subgrant_id FROM community_period c JOIN sel USING (subgrant_id)
             WHERE c.leveraged_total IS NOT NULL AND c.period <= $period
-              AND CAST(left(c.period, 4) AS INTEGER) * 4 + CAST(right(c.period, 1) AS INTEGER)
-                  > CAST(left($period, 4) AS INTEGER) * 4 + CAST(right($period, 1) AS INTEGER) - $span
+              AND quarter_index(c.period) > quarter_index($period) - $span
             GROUP BY 1
         ), lev AS (
             SELECT fu.subgrant_id, CAST(sum(fu.amount) AS DOUBLE) AS leveraged_total,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ingest.config import settings
 from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
 from stopdash.queries.overview import SELECTED, Filters, read, shown_people, survivors_per_quarter
 
@@ -145,16 +146,17 @@ def protocol_steps(db: Path, f: Filters) -> pd.DataFrame:
     )
 
 
-def protocols_stalled(db: Path, f: Filters, *, min_quarters: int = 3, below_step: int = 5) -> pd.DataFrame:
+def protocols_stalled(db: Path, f: Filters, *, min_quarters: int | None = None, below_step: int | None = None) -> pd.DataFrame:
     """Protocols (reported in the selected quarter) that have stayed at one step below *below_step*
-    for at least *min_quarters* consecutive quarters ending with it."""
+    for at least *min_quarters* consecutive quarters ending with it (both default to the TA rule's settings)."""
+    rule = settings().ta_rules.protocol_stalled
     return read(
         db,
         SELECTED
         + """
         , pr AS (
             SELECT p.subgrant_id, s.community, p.protocol, p.focus, p.period, p.step, p.step_name,
-                   CAST(left(p.period, 4) AS INTEGER) * 4 + CAST(right(p.period, 1) AS INTEGER) - 1 AS qi
+                   quarter_index(p.period) AS qi
             FROM protocols p JOIN sel s USING (subgrant_id)
             WHERE p.period <= $period
         ), br AS (
@@ -175,13 +177,14 @@ def protocols_stalled(db: Path, f: Filters, *, min_quarters: int = 3, below_step
         ORDER BY quarters DESC, step, community
     """,
         f,
-        min_quarters=min_quarters,
-        below_step=below_step,
+        min_quarters=rule.min_quarters if min_quarters is None else min_quarters,
+        below_step=rule.below_step if below_step is None else below_step,
     )
 
 
-def protocols_overdue(db: Path, f: Filters, *, months: int = 12) -> pd.DataFrame:
-    """Adopted protocols (step 5+) in the selected quarter not reviewed in the *months* before its end."""
+def protocols_overdue(db: Path, f: Filters, *, months: int | None = None) -> pd.DataFrame:
+    """Adopted protocols (step 5+) in the selected quarter not reviewed in the *months* before its end
+    (by default the TA rule's review period)."""
     return read(
         db,
         SELECTED
@@ -195,7 +198,7 @@ def protocols_overdue(db: Path, f: Filters, *, months: int = 12) -> pd.DataFrame
         ORDER BY months_since_review DESC, s.community
     """,
         f,
-        months=months,
+        months=settings().ta_rules.review_overdue.months if months is None else months,
     )
 
 

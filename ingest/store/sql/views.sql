@@ -2,11 +2,13 @@
 -- (docs/reporting-schema.md). Names, columns and meanings stay; add, don't change.
 -- Dollar-brace placeholders are numbers from data/config.toml [ta_rules], checked before use.
 
+-- The quarter arithmetic of ingest/quarters.py, in SQL (tests/test_quarters.py checks they agree).
 CREATE OR REPLACE MACRO quarter_index(p) AS CAST(left(p, 4) AS INTEGER) * 4 + CAST(right(p, 1) AS INTEGER) - 1;
 CREATE OR REPLACE MACRO quarter_label(i) AS CAST(i // 4 AS VARCHAR) || '-Q' || CAST(i % 4 + 1 AS VARCHAR);
 CREATE OR REPLACE MACRO quarter_end(p) AS
     (make_date(CAST(left(p, 4) AS INTEGER), CAST(right(p, 1) AS INTEGER) * 3, 1) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE;
 CREATE OR REPLACE MACRO quarter_start(p) AS make_date(CAST(left(p, 4) AS INTEGER), CAST(right(p, 1) AS INTEGER) * 3 - 2, 1);
+CREATE OR REPLACE MACRO quarter_of(d) AS CAST(year(d) AS VARCHAR) || '-Q' || CAST(quarter(d) AS VARCHAR);
 
 CREATE OR REPLACE VIEW current_submission AS
 SELECT * FROM submission WHERE status IN ('accepted', 'accepted_with_errors');
@@ -162,8 +164,7 @@ WITH bounds AS (
     SELECT g.subgrant_key, g.subgrant_id, g.community, g.award_year, g.allocation_category,
            quarter_label(q) AS period
     FROM subgrant g, bounds b,
-         range(quarter_index(CAST(year(g.start_date) AS VARCHAR) || '-Q' || CAST(quarter(g.start_date) AS VARCHAR)),
-               least(quarter_index(CAST(year(g.end_date) AS VARCHAR) || '-Q' || CAST(quarter(g.end_date) AS VARCHAR)), b.last_q) + 1) AS r(q)
+         range(quarter_index(quarter_of(g.start_date)), least(quarter_index(quarter_of(g.end_date)), b.last_q) + 1) AS r(q)
 )
 SELECT o.subgrant_id, o.community, o.award_year, o.allocation_category, o.period,
        EXISTS (SELECT 1 FROM current_submission s
