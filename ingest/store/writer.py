@@ -8,7 +8,7 @@ table per batch), since DuckDB's cost is per statement, not per row.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -19,7 +19,7 @@ from ingest.store.audit import record
 from ingest.store.db import refresh_derived
 from ingest.workbook.awards import FEDERAL_FIELDS, ParsedRegister
 from ingest.workbook.normalize import odd_characters, quarter_bounds
-from ingest.workbook.report import ParsedReport
+from ingest.workbook.report import Issue, ParsedReport
 
 MONEY = pa.decimal128(14, 2)
 _TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
@@ -112,6 +112,7 @@ class Outcome:
     warnings: int = 0
     message: str = ""
     submission_id: int | None = None
+    issues: list[Issue] = field(default_factory=list)  # the problems found, with sheet and cell
 
 
 def _arrow(columns: list[tuple[str, pa.DataType]], rows: list[tuple[Any, ...]]) -> pa.Table:
@@ -238,6 +239,7 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
                     report.warning_count,
                     report.refusal.message if report.refusal else "",
                     sid,
+                    list(report.issues),
                 )
             )
         _insert(con, "submission", _SUBMISSION, submissions)
