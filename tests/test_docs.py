@@ -130,3 +130,22 @@ LINKS = [
 def test_every_relative_link_resolves(page: str, target: str) -> None:
     """A link from one page to another file of the project goes somewhere."""
     assert (ROOT / page).parent.joinpath(target).exists(), f"{page} links to {target}, which does not exist"
+
+
+def _layout_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = re.search(r"^## How the code is laid out\n(.*?)(?=^## )", text, re.S | re.M)
+    assert section is not None, "README.md has no 'How the code is laid out' section"
+    return section.group(1)
+
+
+CODE = sorted(
+    p.parent.relative_to(ROOT).as_posix() for top in ("ingest", "stopdash", "dashboard") for p in (ROOT / top).rglob("__init__.py")
+)
+PACKAGES = [*CODE, "data", "tests", "bench"]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_package_is_in_the_layout_section(package: str) -> None:
+    """README.md's 'How the code is laid out' names each package and folder of the code, so a new one gets described."""
+    assert f"`{package}/`" in _layout_section()
