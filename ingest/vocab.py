@@ -205,8 +205,6 @@ ALLOCATION_CATEGORIES = [
     "Discretionary",
 ]
 
-QUARTER_LABEL = "YYYY-Qn"
-
 
 def vocabulary_index(canonical: list[str] | dict[str, str], synonyms: dict[str, str] | None = None) -> dict[str, str]:
     """Map every matching key (canonical value, code, name, synonym) to its canonical value."""

@@ -32,7 +32,6 @@ __all__ = [
     "summary_bytes",
     "summary_download",
     "write_brief_html",
-    "write_summary",
     "write_summary_csv",
     "write_summary_xlsx",
 ]
@@ -130,13 +129,6 @@ def write_summary_csv(db: Db, out: Path, year: int | None = None, period: str | 
 def write_brief_html(db: Db, out: Path, year: int | None = None, period: str | None = None) -> Path:
     """The self-contained leadership brief."""
     return write_gathered(gather_summary(db, year, period), out, "html")
-
-
-def write_summary(db: Db, out: Path, fmt: str = "xlsx", year: int | None = None, period: str | None = None) -> Path:
-    """Dispatch on *fmt* (xlsx, csv or html)."""
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    return write_gathered(gather_summary(db, year, period), out, fmt)
 
 
 def summary_bytes(db: Db, fmt: str = "xlsx", year: int | None = None, period: str | None = None) -> bytes:
