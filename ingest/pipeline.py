@@ -13,13 +13,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.checks import check_register, read_awards
 from ingest.config import settings
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
 from ingest.intake import Job, archive, read_bounded, symlink_refusal
 from ingest.isolation import Parsed, ReaderPool, default_workers
 from ingest.store.audit import os_user
 from ingest.store.db import connection
-from ingest.store.writer import Outcome, Register, store_register, store_reports
+from ingest.store.writer import Outcome, store_register, store_reports
 from ingest.workbook.awards import ParsedRegister, parse_register
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -122,9 +123,9 @@ def require_register(db_path: Path) -> None:
 def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
     """Check a batch against the register, archive the originals of the files that passed, store it."""
     with connection(db_path) as con:
-        register = Register.read(con)
+        awards = read_awards(con)  # one query, before the write transaction
         for parsed in batch:
-            register.check(parsed.report)  # store_reports checks again, with the same answer
+            parsed.report = check_register(parsed.report, awards).report
         passed = [p for p in batch if p.data is not None and p.report.refusal is None]
         known = {
             sha
@@ -135,7 +136,7 @@ def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
         for p in passed:
             if p.data is not None and p.report.sha256 not in known:  # the same bytes again are skipped, not stored
                 archive(p.data, p.report.sha256, p.report.source_file, archive_dir(db_path))
-        return store_reports(con, [p.report for p in batch], register, who)
+        return store_reports(con, [p.report for p in batch], who)
 
 
 def ingest_paths(

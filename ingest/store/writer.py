@@ -14,11 +14,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest.errors import FileRefused
 from ingest.store.audit import record
 from ingest.store.db import refresh_derived
 from ingest.workbook.awards import FEDERAL_FIELDS, ParsedRegister
-from ingest.workbook.normalize import odd_characters, quarter_bounds
 from ingest.workbook.report import Issue, ParsedReport
 
 MONEY = pa.decimal128(14, 2)
@@ -128,50 +126,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
     con.execute(f"INSERT INTO {table} ({', '.join(n for n, _ in columns)}) SELECT * FROM batch")
 
 
-@dataclass
-class Register:
-    """The award register as the checks of a progress report need it."""
-
-    subgrants: dict[str, tuple[str, dt.date, dt.date]]  # key -> (id as written, start, end)
-
-    @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection) -> Register:
-        rows = con.execute("SELECT subgrant_key, subgrant_id, start_date, end_date FROM subgrant").fetchall()
-        return cls({key: (sid, start, end) for key, sid, start, end in rows})
-
-    def check(self, report: ParsedReport) -> None:
-        """Refuse a report whose subgrant is unknown or whose quarter misses the award's dates."""
-        if report.refusal or report.subgrant_id is None or report.period is None:
-            return
-        found = self.subgrants.get(report.subgrant_id.strip().lower())
-        if found is None:
-            report.refuse(
-                FileRefused(
-                    "unknown_subgrant",
-                    f"Subgrant ID '{report.subgrant_id}' is not in the award register. "
-                    + (
-                        f"It contains {', '.join(odd)}, which may look like an ordinary letter or sign but is not; retype the ID. "
-                        if (odd := odd_characters(report.subgrant_id))
-                        else ""
-                    )
-                    + "Check it against your award letter; if it is right, ask the state to load the current register.",
-                )
-            )
-            return
-        sid, start, end = found
-        q_start, q_end = quarter_bounds(report.period)
-        if q_end < start or q_start > end:
-            report.refuse(
-                FileRefused(
-                    "period_outside_award",
-                    f"The reporting period {report.period} is outside subgrant {sid}'s "
-                    f"dates ({start:%m/%d/%Y} to {end:%m/%d/%Y}). Check the period on the Profile sheet.",
-                )
-            )
-
-
-def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], register: Register, who: str) -> list[Outcome]:
-    """Store a batch of parsed reports in one transaction, audited as *who*; duplicates (same bytes) are skipped."""
+def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], who: str) -> list[Outcome]:
+    """Store a batch of checked reports (ingest.checks) in one transaction, audited as *who*; duplicates (same bytes) are skipped."""
     outcomes: list[Outcome] = []
     con.execute("BEGIN")
     try:
@@ -192,11 +148,9 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], r
                 )
                 continue
             seen.add(report.sha256)
-            register.check(report)
             next_id += 1
             sid = next_id
-            key = register.subgrants.get((report.subgrant_id or "").strip().lower())
-            subgrant_id = key[0] if key else report.subgrant_id
+            subgrant_id = report.registered_id or report.subgrant_id
             subgrant_key = subgrant_id.strip().lower() if subgrant_id else None
             status = "rejected" if report.refusal else ("accepted_with_errors" if report.error_count else "accepted")
             if status != "rejected":

@@ -167,6 +167,7 @@ class ParsedReport:
     sections: dict[str, list[tuple[int, dict[str, object]]] | None] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     refusal: FileRefused | None = None
+    registered_id: str | None = None  # the Subgrant ID as the award register writes it (set by ingest.checks)
 
     @property
     def error_count(self) -> int:
