@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from string import Template
@@ -19,7 +19,16 @@ import duckdb
 
 from ingest.config import Settings, settings
 from ingest.errors import DatabaseError
-from ingest.vocab import ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE
+from ingest.vocab import (
+    ADOPTED_STEP,
+    ESSENTIAL_DISCIPLINES,
+    FUNDING_TYPES,
+    LEVELS,
+    PRACTICE_STATUSES,
+    PRIVATE_FUNDING_TYPES,
+    STEPS,
+    TRIBAL_DISCIPLINE,
+)
 
 SCHEMA_VERSION = 3
 # Steps that bring an older database up to date, by the version they produce. New tables
@@ -37,6 +46,16 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
 }
 DEFAULT_DB = Path("data") / "stopdash.duckdb"
+IN_PLACE = PRACTICE_STATUSES[0]  # "In place": the status that counts a survivor practice as in place
+
+# The vocabulary tables the views join (schema.sql), with their rows from ingest/vocab.py.
+VOCABULARY_TABLES: dict[str, Sequence[tuple[object, ...]]] = {
+    "essential_discipline": [(d, False) for d in ESSENTIAL_DISCIPLINES] + [(TRIBAL_DISCIPLINE, True)],
+    "protocol_step": [(i, name, i >= ADOPTED_STEP) for i, name in enumerate(STEPS)],
+    "maturity_level": [(i + 1, name) for i, name in enumerate(LEVELS)],
+    "funding_type": [(t, t in PRIVATE_FUNDING_TYPES) for t in FUNDING_TYPES],
+    "practice_status": [(s, s == IN_PLACE) for s in PRACTICE_STATUSES],
+}
 LOCK_WAIT_SECONDS = 30.0
 
 
@@ -129,7 +148,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
     # Everything below is derived from the program and the configuration: when its fingerprint
     # is already stored, opening writes nothing (the file stays untouched until real data comes).
     fingerprint = hashlib.sha256(
-        "\n".join([str(SCHEMA_VERSION), _sql("schema.sql"), views, repr(cfg.counties), cfg.state]).encode()
+        "\n".join([str(SCHEMA_VERSION), _sql("schema.sql"), views, repr(cfg.counties), cfg.state, repr(VOCABULARY_TABLES)]).encode()
     ).hexdigest()
     if version == SCHEMA_VERSION and _stored_meta(con, "fingerprint") == fingerprint:
         return
@@ -146,11 +165,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: Settings) -> None:
         )
         con.execute("DELETE FROM county_ref")
         con.executemany("INSERT INTO county_ref VALUES (?, ?, ?)", [(c.fips, c.name, c.region) for c in cfg.counties])
-        con.execute("DELETE FROM essential_discipline")
-        con.executemany(
-            "INSERT INTO essential_discipline VALUES (?, ?)",
-            [(d, False) for d in ESSENTIAL_DISCIPLINES] + [(TRIBAL_DISCIPLINE, True)],
-        )
+        for table, seed in VOCABULARY_TABLES.items():
+            con.execute(f"DELETE FROM {table}")
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(seed[0]))})", seed)
         con.execute(views)
         con.execute("COMMIT")
     except BaseException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ingest.config import settings
-from ingest.vocab import FUNDING_TYPES, PRACTICES, VICTIMIZATIONS
+from ingest.vocab import FUNDING_TYPES, PRACTICES, PRIVATE_FUNDING_TYPES, VICTIMIZATIONS
 from stopdash.exports.model import PRACTICE_SHORT, Sheet, make_frame, scope_filter
 from stopdash.queries.reader import rows
 from stopdash.suppression import Protector, figure
@@ -100,7 +100,7 @@ def funding_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
     money = lambda v: float(v or 0)  # noqa: E731
     for (t, f), (q, to_date, match, n) in sorted(found.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
         recs.append(
-            dict(zip(kinds, [t, "Yes" if order.get(t, 99) < 4 else "No", f, money(q), money(to_date), money(match), n], strict=True))
+            dict(zip(kinds, [t, "Yes" if t in PRIVATE_FUNDING_TYPES else "No", f, money(q), money(to_date), money(match), n], strict=True))
         )
     totals = set()
     for label, pick in (("Private sources", "Yes"), ("Public and other sources", "No"), ("All sources", None)):
@@ -129,8 +129,8 @@ def protocols_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
         f"""
         WITH {_LATEST}
         SELECT p.subgrant_id, a.community, p.period, p.protocol, p.focus, p.step, p.step_name,
-               CASE WHEN p.step >= 5 THEN 'Yes' ELSE 'No' END, p.adopted_on, p.last_reviewed_on,
-               CASE WHEN p.step < 5 THEN NULL
+               CASE WHEN p.step >= adopted_step() THEN 'Yes' ELSE 'No' END, p.adopted_on, p.last_reviewed_on,
+               CASE WHEN p.step < adopted_step() THEN NULL
                     WHEN coalesce(p.last_reviewed_on, p.adopted_on) IS NULL THEN 'Unknown'
                     WHEN coalesce(p.last_reviewed_on, p.adopted_on) < quarter_end(p.period) - to_months(CAST(? AS INTEGER))
                          THEN 'Yes' ELSE 'No' END

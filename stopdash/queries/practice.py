@@ -192,7 +192,7 @@ def protocols_overdue(db: Path, f: Filters, *, months: int | None = None) -> pd.
         SELECT p.subgrant_id, s.community, p.protocol, p.focus, p.step, p.step_name, p.adopted_on, p.last_reviewed_on,
                date_diff('month', coalesce(p.last_reviewed_on, p.adopted_on), $q_end) AS months_since_review
         FROM protocols p JOIN sel s USING (subgrant_id)
-        WHERE p.period = $period AND p.step >= 5
+        WHERE p.period = $period AND p.step >= adopted_step()
           AND coalesce(p.last_reviewed_on, p.adopted_on) IS NOT NULL
           AND coalesce(p.last_reviewed_on, p.adopted_on) < $q_end - to_months(CAST($months AS INTEGER))
         ORDER BY months_since_review DESC, s.community
@@ -229,8 +229,8 @@ def practice_matrix(db: Path, f: Filters) -> pd.DataFrame:
         SELECTED
         + """
         SELECT sp.subgrant_id, s.community, sp.practice_code, sp.status,
-               count(*) FILTER (WHERE sp.status = 'In place') OVER (PARTITION BY sp.subgrant_id) AS in_place
-        FROM survivor_practices sp JOIN sel s USING (subgrant_id)
+               count(*) FILTER (WHERE ps.in_place) OVER (PARTITION BY sp.subgrant_id) AS in_place
+        FROM survivor_practices sp JOIN sel s USING (subgrant_id) LEFT JOIN practice_status ps USING (status)
         WHERE sp.period = $period
     """,
         f,

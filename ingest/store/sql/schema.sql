@@ -8,6 +8,13 @@ CREATE TABLE IF NOT EXISTS county_ref (fips VARCHAR, name VARCHAR, region VARCHA
 
 CREATE TABLE IF NOT EXISTS essential_discipline (discipline VARCHAR, tribal_only BOOLEAN);
 
+-- The reporting contract's vocabularies that the views need (seeded from ingest/vocab.py by
+-- ingest/store/db.py each time the schema is refreshed), so the SQL joins them instead of copying words.
+CREATE TABLE IF NOT EXISTS protocol_step (step INTEGER, name VARCHAR, adopted BOOLEAN);
+CREATE TABLE IF NOT EXISTS maturity_level (level INTEGER, name VARCHAR);
+CREATE TABLE IF NOT EXISTS funding_type (source_type VARCHAR, is_private BOOLEAN);
+CREATE TABLE IF NOT EXISTS practice_status (status VARCHAR, in_place BOOLEAN);
+
 -- One row per subgrant of the award register; subgrant_key is the trimmed, lower-case ID.
 CREATE TABLE IF NOT EXISTS subgrant (
     subgrant_key VARCHAR,

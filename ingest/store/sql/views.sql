@@ -1,6 +1,8 @@
 -- The public views: a contract with the users who query the database directly
 -- (docs/reporting-schema.md). Names, columns and meanings stay; add, don't change.
 -- Dollar-brace placeholders are numbers from data/config.toml [ta_rules], checked before use.
+-- Vocabulary comes from the tables ingest/store/db.py seeds from ingest/vocab.py (protocol_step,
+-- maturity_level, funding_type, practice_status, essential_discipline), never from words copied here.
 
 -- The quarter arithmetic of ingest/quarters.py, in SQL (tests/test_quarters.py checks they agree).
 CREATE OR REPLACE MACRO quarter_index(p) AS CAST(left(p, 4) AS INTEGER) * 4 + CAST(right(p, 1) AS INTEGER) - 1;
@@ -9,6 +11,8 @@ CREATE OR REPLACE MACRO quarter_end(p) AS
     (make_date(CAST(left(p, 4) AS INTEGER), CAST(right(p, 1) AS INTEGER) * 3, 1) + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE;
 CREATE OR REPLACE MACRO quarter_start(p) AS make_date(CAST(left(p, 4) AS INTEGER), CAST(right(p, 1) AS INTEGER) * 3 - 2, 1);
 CREATE OR REPLACE MACRO quarter_of(d) AS CAST(year(d) AS VARCHAR) || '-Q' || CAST(quarter(d) AS VARCHAR);
+-- The first step of an adopted protocol (5: interagency agreements renewed).
+CREATE OR REPLACE MACRO adopted_step() AS (SELECT min(step) FROM protocol_step WHERE adopted);
 
 CREATE OR REPLACE VIEW current_submission AS
 SELECT * FROM submission WHERE status IN ('accepted', 'accepted_with_errors');
@@ -72,12 +76,10 @@ SELECT s.subgrant_id, s.period, r.indicator_code, r.score
 FROM maturity_row r JOIN current_submission s USING (submission_id);
 
 CREATE OR REPLACE VIEW protocols AS
-SELECT s.subgrant_id, s.period, r.protocol, r.focus, r.step,
-       ['Not started', 'Inventory of existing services', 'Victim experience survey',
-        'Community needs assessment', 'Writing the protocol', 'Renewing interagency agreements',
-        'Training', 'Monitoring', 'Evaluation'][r.step + 1] AS step_name,
+SELECT s.subgrant_id, s.period, r.protocol, r.focus, r.step, ps.name AS step_name,
        r.adopted_on, r.last_reviewed_on
-FROM protocol_row r JOIN current_submission s USING (submission_id);
+FROM protocol_row r JOIN current_submission s USING (submission_id)
+LEFT JOIN protocol_step ps ON ps.step = r.step;
 
 CREATE OR REPLACE VIEW survivor_practices AS
 SELECT s.subgrant_id, s.period, r.practice_code, r.status
@@ -85,7 +87,7 @@ FROM practice_row r JOIN current_submission s USING (submission_id);
 
 CREATE OR REPLACE VIEW funding AS
 SELECT s.subgrant_id, s.period, r.source, r.source_type, r.form, r.amount,
-       r.source_type IN ('Private foundation', 'Corporate', 'Individual donors', 'Civic or faith-based') AS is_private,
+       r.source_type IN (SELECT source_type FROM funding_type WHERE is_private) AS is_private,
        r.counts_toward_match
 FROM funding_row r JOIN current_submission s USING (submission_id);
 
@@ -107,22 +109,20 @@ WITH mat AS (
                       WHERE p.submission_id = s.submission_id AND p.discipline = e.discipline)
     GROUP BY s.submission_id
 ), pro AS (
-    SELECT submission_id, max(step) AS protocol_step_max, count(*) FILTER (WHERE step >= 5) AS protocols_adopted
+    SELECT submission_id, max(step) AS protocol_step_max, count(*) FILTER (WHERE step >= adopted_step()) AS protocols_adopted
     FROM protocol_row GROUP BY submission_id
 ), pra AS (
-    SELECT submission_id, count(*) FILTER (WHERE status = 'In place') AS practices_in_place
-    FROM practice_row GROUP BY submission_id
+    SELECT submission_id, count(*) FILTER (WHERE ps.in_place) AS practices_in_place
+    FROM practice_row r LEFT JOIN practice_status ps USING (status) GROUP BY submission_id
 ), fun AS (
     SELECT submission_id,
-           sum(amount) FILTER (WHERE source_type IN ('Private foundation', 'Corporate', 'Individual donors', 'Civic or faith-based')) AS leveraged_private,
+           sum(amount) FILTER (WHERE ft.is_private) AS leveraged_private,
            sum(amount) AS leveraged_total
-    FROM funding_row GROUP BY submission_id
+    FROM funding_row r LEFT JOIN funding_type ft USING (source_type) GROUP BY submission_id
 )
 SELECT g.subgrant_id, g.community, s.period,
        mat.maturity_score,
-       CASE WHEN mat.maturity_score IS NOT NULL
-            THEN ['Networking', 'Cooperation', 'Coordination', 'Coalition', 'Collaboration'][CAST(floor(mat.maturity_score + 0.5) AS INTEGER)]
-       END AS maturity_level,
+       ml.name AS maturity_level,
        CASE WHEN s.has_partners THEN coalesce(par.disciplines_present, 0) END AS disciplines_present,
        CASE WHEN s.has_partners THEN coalesce(missing.essential_missing, '') END AS essential_missing,
        CASE WHEN s.has_partners THEN coalesce(par.mous_signed, 0) END AS mous_signed,
@@ -142,7 +142,8 @@ LEFT JOIN par USING (submission_id)
 LEFT JOIN missing USING (submission_id)
 LEFT JOIN pro USING (submission_id)
 LEFT JOIN pra USING (submission_id)
-LEFT JOIN fun USING (submission_id);
+LEFT JOIN fun USING (submission_id)
+LEFT JOIN maturity_level ml ON ml.level = CAST(floor(mat.maturity_score + 0.5) AS INTEGER);
 
 -- community_period and ta_priority are read by every dashboard page and export, and computing
 -- them takes a while on a national database: each is kept as a table that the loader refreshes
@@ -199,7 +200,7 @@ WITH cp AS (
     FROM current_submission s
     JOIN latest l ON l.subgrant_id = s.subgrant_id AND l.period = s.period
     JOIN protocol_row r USING (submission_id)
-    WHERE r.step >= 5
+    WHERE r.step >= adopted_step()
       AND coalesce(r.last_reviewed_on, r.adopted_on) IS NOT NULL
       AND coalesce(r.last_reviewed_on, r.adopted_on) < quarter_end(s.period) - INTERVAL ${review_months} MONTH
     GROUP BY s.subgrant_id
@@ -219,8 +220,7 @@ WITH cp AS (
         list_value(
             CASE WHEN st.run >= ${stalled_quarters} THEN
                 struct_pack(w := ${w_stalled}, r := 'Protocol has stayed at step ' || st.step || ' ('
-                    || ['Not started', 'Inventory of existing services', 'Victim experience survey',
-                        'Community needs assessment', 'Writing the protocol'][st.step + 1]
+                    || (SELECT name FROM protocol_step WHERE step = st.step)
                     || ') for ' || st.run || ' quarters') END,
             CASE WHEN od.n > 0 THEN
                 struct_pack(w := ${w_overdue}, r := od.n || CASE WHEN od.n = 1 THEN ' adopted protocol has' ELSE ' adopted protocols have' END
