@@ -240,7 +240,7 @@ def test_upload_ingests_through_the_engine_and_shows_fresh_data(demo_db: Path, m
     assert_clean(at)
     result = at.dataframe[-1].value
     assert list(result["file"]) == ["notes.xlsx"]
-    assert list(result["status"]) == ["rejected"]
+    assert list(result["status"]) == ["Refused"]
     assert "not an Excel workbook" in result["message"][0]
     unmatched = next(d.value for d in at.dataframe if {"source_file", "reason"} <= set(d.value.columns))
     assert "notes.xlsx" in set(unmatched["source_file"]), "the new file shows without a restart"
@@ -271,7 +271,7 @@ def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: py
     at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
     assert_clean(at)
     result = at.dataframe[-1].value
-    assert dict(zip(result["file"], result["status"], strict=True)) == dict.fromkeys(files, "rejected")
+    assert dict(zip(result["file"], result["status"], strict=True)) == dict.fromkeys(files, "Refused")
     with duckdb.connect(str(db), read_only=True) as con:
         codes = dict(
             con.execute("SELECT source_file, code FROM ingest_issues WHERE source_file IN (SELECT unnest(?))", [list(files)]).fetchall()

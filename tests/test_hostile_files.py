@@ -405,12 +405,12 @@ def test_upload_box_refuses_a_hostile_file_and_the_app_keeps_running(
         return {f: (s, m) for f, s, m in zip(result["file"], result["status"], result["message"], strict=True)}
 
     checked = upload({"sparse-a1-xfd1048576.xlsx": sparse_as_saved(), report.name: revised.getvalue()})
-    assert checked[report.name][0] == "accepted", checked
-    assert checked["sparse-a1-xfd1048576.xlsx"][0] == "rejected"
+    assert checked[report.name][0] == "Accepted", checked
+    assert checked["sparse-a1-xfd1048576.xlsx"][0] == "Refused"
     assert "A1:XFD1048576" in checked["sparse-a1-xfd1048576.xlsx"][1]
 
     monkeypatch.setenv("STOPDASH_CONFIG", str(limits_config(tmp_path, max_sheet_cells=10**15)))
     died = upload({"sparse-again.xlsx": sparse_as_saved("again")})
-    assert died["sparse-again.xlsx"][0] == "rejected"
+    assert died["sparse-again.xlsx"][0] == "Refused"
     assert "needed more than" in died["sparse-again.xlsx"][1]
     assert rows(db, "SELECT code FROM ingest_issues WHERE source_file = 'sparse-again.xlsx'") == [("too_complex",)]

@@ -12,13 +12,19 @@ st.caption("Who did what, and when: ingests (command line or upload), award-regi
 if session.access().role != "admin":  # the page is only in an admin's navigation; this guards a typed URL
     st.info("The audit log is for state administrators.")
     st.stop()
-action = st.selectbox("Action", ["All", "ingest", "load-awards", "export", "sign-in"], key="audit_action")
+ACTIONS = {
+    "ingest": "Progress reports loaded",
+    "load-awards": "Award register loaded",
+    "export": "Export downloaded",
+    "sign-in": "Sign-in",
+}
+action = st.selectbox("Action", ["All", *ACTIONS], format_func=lambda a: "Every action" if a == "All" else ACTIONS[a], key="audit_action")
 rows = session.load(audit_log, None if action == "All" else action)
 if rows.empty:
     st.info("Nothing has been recorded yet for this action.")
     st.stop()
 ui.table_view(
-    rows,
+    rows.assign(action=rows["action"].map(lambda a: ACTIONS.get(a, a)), sha256=rows["sha256"].fillna(""), detail=rows["detail"].fillna("")),
     key="audit",
     column_config={
         "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import session, ui
 from dashboard.charts import figures as charts
+from dashboard.wording import SEVERITY_NAMES, STATUS_NAMES, code_words, issue_lines, outcome_words, status_words
 from ingest.errors import StopdashError
 from ingest.pipeline import ingest_paths
 from stopdash.escape import markdown as md
@@ -22,12 +23,6 @@ st.title("Data quality")
 ui.quarter_caption("Reports and issues")
 
 STATUS_COLORS = {"accepted": "#0072B2", "accepted_with_errors": "#E69F00", "rejected": "#D55E00", "superseded": "#BDBDBD"}
-STATUS_NAMES = {
-    "accepted": "Accepted",
-    "accepted_with_errors": "Accepted with errors",
-    "rejected": "Rejected",
-    "superseded": "Superseded by a later file",
-}
 
 by_status = session.load(submissions_by_status, f)
 missing = session.load(missing_reports, f)
@@ -72,17 +67,26 @@ with tab_status:
                 legend_title="Status",
                 height=380,
             ),
-            by_status.pivot_table(index="period", columns="status", values="files", fill_value=0).reset_index(),
+            shown.pivot_table(index="period", columns="status_name", values="files", fill_value=0).reset_index(),
             key="status",
+            column_config={"period": "Quarter"},
         )
     # Files tied to no subgrant belong to no county: only people who see every county see them.
     unmatched = session.load(unmatched_files) if session.access().counties is None else pd.DataFrame()
     if not unmatched.empty:
         st.markdown(f"**{len(unmatched)} files could not be tied to a subgrant or a quarter** (no filter applies to them)")
         ui.table_view(
-            unmatched.drop(columns=["submission_id"]),
+            unmatched.drop(columns=["submission_id"]).assign(
+                status=unmatched["status"].map(status_words), reason=unmatched["reason"].fillna("")
+            ),
             key="unmatched",
-            column_config={"reason": st.column_config.TextColumn("Why", width="large")},
+            column_config={
+                "source_file": "File",
+                "ingested_at": st.column_config.DatetimeColumn("Received", format="YYYY-MM-DD HH:mm"),
+                "status": "Outcome",
+                "error_count": "Problems",
+                "reason": st.column_config.TextColumn("Why", width="large"),
+            },
         )
 
 with tab_missing:
@@ -96,9 +100,15 @@ with tab_missing:
             "the latest file sent for that quarter, if any."
         )
         ui.table_view(
-            ui.with_links(rows),
+            ui.with_links(rows).assign(last_file=rows["last_file"].map(status_words)),
             key="missing",
-            column_config={"subgrant_id": ui.link_column(), "community": "Community", "last_file": "Last file", "files_sent": "Files sent"},
+            column_config={
+                "period": "Quarter",
+                "subgrant_id": ui.link_column(),
+                "community": "Community",
+                "last_file": "Last file",
+                "files_sent": "Files sent",
+            },
         )
         ui.download_buttons(rows, "missing-reports", key="missing_dl")
 
@@ -107,7 +117,13 @@ with tab_issues:
     with c1:
         all_issue_quarters = st.toggle(f"Every quarter up to {period}", key="issues_all")
     with c2:
-        severities = st.multiselect("Severity", ["error", "warning"], default=["error", "warning"], key="issue_severity")
+        severities = st.multiselect(
+            "Show",
+            ["error", "warning"],
+            default=["error", "warning"],
+            format_func=lambda s: {"error": "Problems to fix", "warning": "Notes"}[s],
+            key="issue_severity",
+        )
     found = session.load(issues, f, all_quarters=all_issue_quarters, severities=tuple(severities))
     if found.empty:
         st.info("No issue found in the files for these filters.")
@@ -116,19 +132,30 @@ with tab_issues:
         st.caption(
             f"{len(found)} issues in {found['source_file'].nunique()} files. Most frequent: "
             + ", ".join(
-                f"{r.code.replace('_', ' ')} ({r.issues})" for r in per_code.sort_values("issues", ascending=False).head(5).itertuples()
+                f"{code_words(r.code).lower()} ({r.issues})" for r in per_code.sort_values("issues", ascending=False).head(5).itertuples()
             )
         )
-        view = found.copy()
+        view = found.assign(
+            status=found["status"].map(status_words),
+            severity=found["severity"].map(lambda s: SEVERITY_NAMES.get(s, "Note")),
+            code=found["code"].map(code_words),
+            sheet=found["sheet"].fillna(""),
+            cell=found["cell"].fillna(""),
+            period=found["period"].fillna(""),
+        )
         has_id = view["subgrant_id"].notna()
         view.loc[has_id, "subgrant_id"] = ui.with_links(view[has_id])["subgrant_id"]
         ui.table_view(
             view,
             key="issues",
             column_config={
+                "period": "Quarter",
                 "subgrant_id": ui.link_column(),
                 "community": "Community",
                 "source_file": "File",
+                "status": "File outcome",
+                "severity": "Kind",
+                "code": "Problem",
                 "sheet": "Sheet",
                 "cell": "Cell",
                 "message": st.column_config.TextColumn("Message", width="large"),
@@ -157,35 +184,57 @@ with tab_upload:
                 except StopdashError as e:
                     st.session_state["_upload_outcomes"] = str(e)
                 else:
-                    st.session_state["_upload_outcomes"] = pd.DataFrame(
-                        [
-                            {
-                                "file": o.source_file,
-                                "status": o.status,
-                                "subgrant_id": o.subgrant_id,
-                                "period": o.period,
-                                "errors": o.errors,
-                                "warnings": o.warnings,
-                                "message": o.message,
-                            }
-                            for o in summary.outcomes
-                        ]
-                    )
+                    st.session_state["_upload_outcomes"] = summary.outcomes
             st.rerun()  # redraw the whole page (the figures above included) from the new data
         result = st.session_state.get("_upload_outcomes")
         if isinstance(result, str):
             st.error(md(result))
-        elif isinstance(result, pd.DataFrame):
-            tally = result["status"].value_counts()
-            text = ", ".join(f"{n} {STATUS_NAMES.get(s, s.replace('_', ' ')).lower()}" for s, n in tally.items())
-            (st.success if set(tally.index) <= {"accepted", "skipped"} else st.warning)(f"Last upload: {text}.")
-            for o in result.itertuples():
-                if o.message:
-                    st.markdown(f"- **{md(o.file)}** ({STATUS_NAMES.get(o.status, o.status.replace('_', ' ')).lower()}): {md(o.message)}")
+        elif isinstance(result, list) and result:
+            refused = sum(o.status == "rejected" for o in result)
+            to_fix = sum(o.status == "accepted_with_errors" for o in result)
+            st.subheader(
+                "What became of the file you uploaded" if len(result) == 1 else f"What became of the {len(result)} files you uploaded",
+                anchor=False,
+            )
+            for o in result:
+                about = f" (subgrant {md(o.subgrant_id)}, {md(o.period)})" if o.subgrant_id and o.period else ""
+                said = f"**{md(o.source_file)}**{about}: {md(outcome_words(o))}"
+                if o.status == "rejected":
+                    st.warning(said, icon=":material/block:")
+                elif o.status == "accepted_with_errors":
+                    st.warning(said, icon=":material/edit_note:")
+                else:
+                    st.success(said, icon=":material/check_circle:")
+                lines = issue_lines(o)
+                if lines:
+                    st.markdown("\n".join(f"- {kind}, **{md(place)}**: {md(what)}" for kind, place, what in lines))
+            if refused or to_fix:
+                st.caption(
+                    "Correct the problems in the workbook and upload it again: the corrected file replaces this one. "
+                    "Notes need no new upload; correct them in the next report."
+                )
             ui.table_view(
-                result.fillna(""),
+                pd.DataFrame(
+                    {
+                        "file": [o.source_file for o in result],
+                        "status": [status_words(o.status) for o in result],
+                        "subgrant_id": [o.subgrant_id or "" for o in result],
+                        "period": [o.period or "" for o in result],
+                        "errors": [o.errors for o in result],
+                        "warnings": [o.warnings for o in result],
+                        "message": [o.message for o in result],
+                    }
+                ),
                 key="upload_result",
-                column_config={"subgrant_id": "Subgrant", "period": "Quarter", "message": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "file": "File",
+                    "status": "Outcome",
+                    "subgrant_id": "Subgrant",
+                    "period": "Quarter",
+                    "errors": "Problems to fix",
+                    "warnings": "Notes",
+                    "message": st.column_config.TextColumn("Why refused", width="large"),
+                },
             )
 
     st.markdown("**The blank template** for grantees: every sheet, with dropdowns and instructions.")

@@ -121,11 +121,11 @@ else:
         key="ratio",
         column_config={
             "subgrant_id": ui.link_column(),
-            "award_amount": ui.MONEY,
-            "leveraged_total": ui.MONEY,
-            "leveraged_private": ui.MONEY,
-            "leverage_ratio": st.column_config.NumberColumn(format="%.3f"),
-            "private_ratio": st.column_config.NumberColumn(format="%.3f"),
+            "award_amount": st.column_config.NumberColumn("STOP award", format="dollar", step=1),
+            "leveraged_total": st.column_config.NumberColumn("Leveraged, all sources", format="dollar", step=1),
+            "leveraged_private": st.column_config.NumberColumn("Leveraged, private", format="dollar", step=1),
+            "leverage_ratio": st.column_config.NumberColumn("$ leveraged per STOP $", format="%.3f"),
+            "private_ratio": st.column_config.NumberColumn("Private $ per STOP $", format="%.3f"),
         },
         caption="The table lists every community that reported funding in the period, with its private ratio too.",
     )

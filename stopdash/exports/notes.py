@@ -33,7 +33,7 @@ SHEET_NOTES = {
 DEFINITIONS = [
     (
         "Allocation base",
-        "The total award_amount of the award year in the award register: the state's STOP allocation as far as "
+        "The total of the award amounts of the award year in the award register: the state's STOP allocation as far as "
         "the register shows it (subgranted dollars; the state's administrative share is not in the register). Load every "
         "subgrant of the year for the shares to be right.",
     ),
@@ -104,7 +104,9 @@ def notes_rows(summary: Summary) -> list[tuple[str, str]]:
         ),
         (
             "Award years",
-            f"Award year {summary.year} only (--year)." if summary.year is not None else f"All award years in the register: {years}.",
+            f"Award year {summary.year} only, as chosen for this export."
+            if summary.year is not None
+            else f"All award years in the register: {years}.",
         ),
         (
             "Quarter",
@@ -116,7 +118,7 @@ def notes_rows(summary: Summary) -> list[tuple[str, str]]:
         (
             "Suppression",
             f"A figure of people from 1 to {t} is shown as '1–{t}'; 0 means every count behind it was a reported 0; blank "
-            f"means not reported. The threshold ({t}) is set in data/config.toml [privacy] suppression_threshold. Counts of "
+            f"means not reported. The threshold ({t}) is part of the dashboard's privacy settings, kept by its administrator. Counts of "
             "subgrants, files and protocols are not counts of people and are shown whole.",
         ),
         (
@@ -136,8 +138,9 @@ def notes_rows(summary: Summary) -> list[tuple[str, str]]:
         ),
         (
             "Source",
-            "The public views of the stopdash database (docs/reporting-schema.md): awards, award_purpose_areas, "
-            "community_period, protocols, survivor_practices, funding, services, submissions, expected_reports.",
+            "The stopdash database's public reporting views (described in the reporting schema of the stopdash "
+            "documentation): awards, their purpose areas, community figures per quarter, protocols, survivor practices, "
+            "funding, services, submissions and the reports expected.",
         ),
     ]
     out += [(f"Sheet: {name}", text) for name, text in SHEET_NOTES.items()]
