@@ -186,3 +186,21 @@ def test_the_rules_catch_what_they_name(text: str, rule: str) -> None:
 def test_plain_words_pass(text: str) -> None:
     """Ordinary words, IDs, e-mail addresses, links and hover placeholders are not flagged."""
     assert findings([("case", text)]) == []
+
+
+def test_data_quality_after_an_upload_shows_only_plain_words(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After uploading a report with row problems and a refused file, the outcomes and problems are plain words too."""
+    import shutil
+
+    from test_upload_outcomes import _broken, _demo_report, _upload
+
+    from conftest import DATA
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    report = _demo_report(demo_db)
+    broken = _broken(report, {("Maturity", "B2"): 7, ("Funding", "D3"): "lots", ("Partners", "B2"): "Astrology"})
+    at = _upload(db, {report.name: broken, "notes.xlsx": (DATA / "csv-renamed.xlsx").read_bytes()}, monkeypatch)
+    texts = page_texts(at)
+    assert any("Problem to fix" in t for _, t in texts), "the problems are on the page"
+    assert findings(texts) == []
