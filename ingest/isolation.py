@@ -153,11 +153,17 @@ class _Worker:
         self.jobs: deque[tuple[int, Job]] = deque()  # sent, not answered yet; the first is being read
         self.deadline = 0.0  # when the first job's time is up
         self.sha256 = ""  # of the first job, once the worker has read its bytes
+        self.asked = False  # told to end (sent None)
+
+    def ask_to_stop(self) -> None:
+        if not self.asked and self.process.is_alive():
+            self.asked = True
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
 
     def stop(self) -> None:
         if self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.conn.send(None)
+            self.ask_to_stop()
             self.process.join(2)
         if self.process.is_alive():
             self.kill()
@@ -200,7 +206,10 @@ class ReaderPool:
             self._workers.append(_Worker(self._ctx, self.memory_bytes))
 
     def close(self) -> None:
+        """Ask every worker to end first, then wait for them: they end together, not one after another."""
         workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.ask_to_stop()
         for worker in workers:
             worker.stop()
 

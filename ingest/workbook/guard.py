@@ -458,12 +458,18 @@ class _Guard:
                 raise _refuse(where, found, action, sheet)
 
 
-def check_package(data: bytes) -> CellFacts:
+def check_package(data: bytes, package: zipfile.ZipFile | None = None) -> CellFacts:
     """Refuse (FileRefused, keeping no values) a workbook that carries victim-identifying data anywhere.
 
     Returns what the walk learnt that a reader loses: which cells show an Excel error, hold
     a formula with no saved result, or are formatted as a percentage (per sheet name and A1 ref).
+    *package* is the zip of *data* as ingest.workbook.safety.check_bytes opened it: every part
+    is still read here, from it, rather than from a second opening of the file.
     """
+    if package is not None:
+        guard = _Guard(package)
+        guard.run()
+        return guard.facts
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):

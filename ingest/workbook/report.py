@@ -513,9 +513,9 @@ def parse_report(data: bytes, source_file: str, cfg: Settings) -> ParsedReport:
     """Parse one workbook's bytes. Never raises: every problem is an issue or a refusal."""
     report = ParsedReport(source_file=source_file, sha256=hashlib.sha256(data).hexdigest())
     try:
-        check_bytes(data, cfg)
-        facts = check_package(data)  # the confidentiality guard, before any reader sees a cell
-        sheets = read_sheets(standard_package(data))
+        package = check_bytes(data, cfg)  # the zip, opened once for the checks, the guard and the reader
+        facts = check_package(data, package)  # the confidentiality guard, before any reader sees a cell
+        sheets = read_sheets(standard_package(data, package))
         profile = find_sheet(sheets, PROFILE_SHEETS)
         if profile is None:
             names = ", ".join(f"'{s.name}'" for s in sheets[:8]) or "none"

@@ -13,8 +13,9 @@ import posixpath
 import re
 import xml.parsers.expat
 import zipfile
+import zlib
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, Literal
 
 import defusedxml.ElementTree as SafeET
 
@@ -52,6 +53,49 @@ def _describe_non_zip(head: bytes) -> str:
     return "a text file, not an Excel workbook"
 
 
+# Parts up to this size are decompressed once and kept while the file is checked and read, so
+# the byte checks, the guard and the reader do not each unzip them again; larger parts are
+# streamed every time. The parts kept are bounded by the declared sizes, which the zip-bomb
+# check has bounded already, and by KEEP_TOTAL_BYTES.
+KEEP_PART_BYTES = 4 * 1024 * 1024
+KEEP_TOTAL_BYTES = 64 * 1024 * 1024
+_UNREAD = object()
+
+
+class Package(zipfile.ZipFile):
+    """A workbook's zip, opened once for every check; small parts are decompressed once.
+
+    Opening a part that cannot be read in full (damaged, a bad checksum) gives the plain
+    stream, so its error comes exactly where it would without the copy kept.
+    """
+
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data))
+        self.data = data
+        self._kept: dict[int, bytes] = {}  # by the entry's offset: two entries may share a name
+        self._kept_bytes = 0
+        self.book: object = _UNREAD  # the workbook part, once found
+
+    def open(self, name: Any, mode: Literal["r", "w"] = "r", pwd: bytes | None = None, **kwargs: Any) -> IO[bytes]:
+        if mode != "r" or pwd is not None or kwargs:
+            return super().open(name, mode, pwd, **kwargs)
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        kept = self._kept.get(info.header_offset)
+        if kept is None:
+            if info.file_size > KEEP_PART_BYTES or self._kept_bytes + info.file_size > KEEP_TOTAL_BYTES:
+                return super().open(info)
+            try:
+                with super().open(info) as stream:
+                    kept = stream.read(KEEP_PART_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError, RuntimeError):
+                return super().open(info)
+            if len(kept) > KEEP_PART_BYTES:
+                return super().open(info)
+            self._kept[info.header_offset] = kept
+            self._kept_bytes += len(kept)
+        return io.BytesIO(kept)
+
+
 def _entries(archive: zipfile.ZipFile) -> dict[str, str]:
     """Part name as the package means it (forward slashes, no leading slash, any case) -> zip entry name."""
     return {info.filename.replace("\\", "/").lstrip("/").lower(): info.filename for info in archive.infolist()}
@@ -63,6 +107,15 @@ def workbook_part(archive: zipfile.ZipFile) -> str | None:
     Excel writes xl/workbook.xml; other programs put it elsewhere, at the package root, or
     write the paths with backslashes. None when the package has no workbook part.
     """
+    if isinstance(archive, Package) and archive.book is not _UNREAD:
+        return archive.book  # type: ignore[return-value]
+    found = _workbook_part(archive)
+    if isinstance(archive, Package):
+        archive.book = found
+    return found
+
+
+def _workbook_part(archive: zipfile.ZipFile) -> str | None:
     entries = _entries(archive)
     rels = entries.get("_rels/.rels")
     if rels is not None:
@@ -78,15 +131,16 @@ def workbook_part(archive: zipfile.ZipFile) -> str | None:
     return entries.get("xl/workbook.xml")
 
 
-def standard_package(data: bytes) -> bytes:
+def standard_package(data: bytes, package: zipfile.ZipFile | None = None) -> bytes:
     """The package with its workbook at xl/workbook.xml and forward slashes, as the reader expects.
 
     Some programs write the workbook part elsewhere or its paths with backslashes; the
     package's own relationships say where everything is, so the parts are renamed and the
     workbook's links made absolute. A package already in Excel's layout comes back as it is.
-    Call it only after :func:`check_bytes` (and the guard) accepted *data*.
+    Call it only after :func:`check_bytes` (and the guard) accepted *data*; *package* is
+    the one :func:`check_bytes` returned, read again rather than opened again.
     """
-    archive = zipfile.ZipFile(io.BytesIO(data))
+    archive = package if package is not None else zipfile.ZipFile(io.BytesIO(data))
     book = workbook_part(archive)
     names = [info.filename for info in archive.infolist()]
     if book == "xl/workbook.xml" and not any("\\" in n or n.startswith("/") for n in names):
@@ -145,8 +199,11 @@ def _not_a_workbook(archive: zipfile.ZipFile) -> str:
     return f"The file is a zip archive, not an Excel workbook. {_RESAVE}"
 
 
-def check_bytes(data: bytes, cfg: Settings) -> None:
-    """Refuse (raise FileRefused) anything that is not a safe, plausible .xlsx/.xlsm."""
+def check_bytes(data: bytes, cfg: Settings) -> Package:
+    """Refuse (raise FileRefused) anything that is not a safe, plausible .xlsx/.xlsm.
+
+    Returns the package, opened once, for the guard and the reader to read in turn.
+    """
     if len(data) > cfg.max_file_bytes:
         raise FileRefused(
             "file_too_large",
@@ -166,7 +223,7 @@ def check_bytes(data: bytes, cfg: Settings) -> None:
     if not data.startswith(b"PK"):
         raise FileRefused("not_a_workbook", f"The file is not an Excel workbook: it looks like {_describe_non_zip(data)}. {_RESAVE}")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = Package(data)
         entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise FileRefused("corrupt_file", f"The workbook is damaged and cannot be opened ({e}). {_RESAVE}") from None
@@ -191,6 +248,7 @@ def check_bytes(data: bytes, cfg: Settings) -> None:
                     "and attacks use; it is refused unread. Save it again from Excel.",
                 )
     check_sheet_extents(archive, cfg.max_sheet_cells)
+    return archive
 
 
 @dataclass
