@@ -156,13 +156,13 @@ class Federal:
         if unknown:
             raise ConfigError(f"{file_name}: [federal] has an unknown setting {unknown[0]!r}; the settings are {', '.join(sorted(known))}.")
         values: dict[str, Any] = {}
-        for key in ("report_due_days", "financial_report_due_days", "ffata_threshold"):
+        for key in ["report_due_days", "financial_report_due_days", "ffata_threshold"]:
             if key in raw:
                 value = raw[key]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ConfigError(f"{file_name}: [federal] {key} must be a whole number of 0 or more, not {value!r}.")
                 values[key] = value
-        for key in ("annual_data_due", "administrator_report_due"):
+        for key in ["annual_data_due", "administrator_report_due"]:
             if key in raw:
                 value = raw[key]
                 try:

@@ -6,9 +6,10 @@ while workbooks are parsed. No file is read in this process: see ingest.isolatio
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ def require_register(db_path: Path) -> None:
             )
 
 
-def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
+def _store(db_path: Path, batch: list[Parsed], who: str, received: Mapping[str, dt.datetime] | None = None) -> list[Outcome]:
     """Check a batch against the register, archive the originals of the files that passed, store it."""
     with connection(db_path) as con:
         awards = read_awards(con)  # one query, before the write transaction
@@ -136,7 +137,7 @@ def _store(db_path: Path, batch: list[Parsed], who: str) -> list[Outcome]:
         for p in passed:
             if p.data is not None and p.report.sha256 not in known:  # the same bytes again are skipped, not stored
                 archive(p.data, p.report.sha256, p.report.source_file, archive_dir(db_path))
-        return store_reports(con, [p.report for p in batch], who)
+        return store_reports(con, [p.report for p in batch], who, received=received)
 
 
 def ingest_paths(
@@ -147,13 +148,15 @@ def ingest_paths(
     workers: int | None = None,
     who: str | None = None,
     uploads: Sequence[tuple[str, bytes]] = (),
+    received: Mapping[str, dt.datetime] | None = None,
 ) -> Summary:
     """Ingest progress-report workbooks; each batch of whole files is one transaction.
 
     Every file is read in a worker process (ingest.isolation); only files that pass
     every check, the award register's included, are archived. *uploads* are (name, bytes)
     pairs held in memory (the dashboard's upload box): nothing of them is written to disk
-    before the checks have passed.
+    before the checks have passed. *received* gives, by SHA-256, when a file reached the state where that is
+    not the time of this ingest (the demo replays its fictional history); it is stored as the file's ingested_at.
     """
     found = collect(paths)
     found.jobs.extend(Job(Path(Path(name).name), Path(name).name, data=data) for name, data in uploads)
@@ -181,11 +184,11 @@ def ingest_paths(
             held += len(parsed.data or b"")
             if len(batch) >= BATCH_FILES or held >= BATCH_BYTES:
                 stored()
-                storing.append((storer.submit(_store, db_path, batch, who), len(batch)))
+                storing.append((storer.submit(_store, db_path, batch, who, received), len(batch)))
                 batch, held = [], 0
         stored()
         if batch:
-            summary.outcomes.extend(_store(db_path, batch, who))
+            summary.outcomes.extend(_store(db_path, batch, who, received))
             if progress:
                 progress(len(batch))
     return summary

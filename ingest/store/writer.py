@@ -8,6 +8,7 @@ table per batch), since DuckDB's cost is per statement, not per row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
     con.execute(f"INSERT INTO {table} ({', '.join(n for n, _ in columns)}) SELECT * FROM batch")
 
 
-def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], who: str) -> list[Outcome]:
+def store_reports(
+    con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], who: str, *, received: Mapping[str, dt.datetime] | None = None
+) -> list[Outcome]:
     """Store a batch of checked reports (ingest.checks) in one transaction, audited as *who*; duplicates (same bytes) are skipped."""
     outcomes: list[Outcome] = []
     con.execute("BEGIN")
@@ -170,7 +173,7 @@ def store_reports(con: duckdb.DuckDBPyConnection, reports: list[ParsedReport], w
                     report.period,
                     report.source_file,
                     report.sha256,
-                    now,
+                    (received or {}).get(report.sha256, now),  # when it reached the state; the audit keeps the real time
                     status,
                     report.error_count,
                     report.warning_count,

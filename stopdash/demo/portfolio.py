@@ -60,6 +60,9 @@ class Portfolio:
     bad_files: list[Path]
     mess: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # report -> mess kinds it carries
     missing: list[tuple[str, str]] = field(default_factory=list)  # (subgrant ID, "YYYY-Qn") expected, not sent
+    # The day each report reached the state (its Profile's Date submitted): the demo's ingest records it as the
+    # time the file was received, so reports sent after their due date show as late.
+    received: dict[Path, dt.date] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,7 +217,15 @@ def _practice_status(g: Story, code: str, t: int) -> str:
 
 
 def _report(
-    s: Subgrant, g: Story, t: int, period: tuple[int, int], rng: random.Random, style: Style, sid: str | None = None, revision: bool = False
+    s: Subgrant,
+    g: Story,
+    t: int,
+    period: tuple[int, int],
+    rng: random.Random,
+    style: Style,
+    sid: str | None = None,
+    revision: bool = False,
+    sent: list[dt.date] | None = None,
 ) -> Workbook:
     """One quarterly workbook for subgrant ``s`` at story quarter ``t``, stated as ``period``."""
     wb = Workbook()
@@ -233,6 +244,8 @@ def _report(
         g.traj
     ]
     submitted = qe + dt.timedelta(days=rng.randint(5, 40) + 14 * revision)
+    if sent is not None:
+        sent.append(submitted)
     if not style.has("no_profile"):
         style.profile(
             wb,
@@ -352,17 +365,21 @@ def write_portfolio(
         content_seed, style_seed = rng.getrandbits(64), rng.getrandbits(64)
         path = out_dir / "reports" / label[t] / f"{s.sid}.xlsx"
         ks = kinds.get(i, set())
-        wb = _report(s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed), ks))
+        sent: list[dt.date] = []
+        wb = _report(s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed), ks), sent=sent)
         save_reproducible(wb, path)
         pf.reports.append(path)
+        pf.received[path] = sent[0]
         if ks:
             pf.mess[path] = tuple(sorted(ks | ({"superseded"} if i == resub else set())))
         if i == resub:  # ...and the grantee sent a corrected workbook for the same quarter
             revised = path.with_name(f"{s.sid}-revised.xlsx")
+            sent = []
             wb = _report(
-                s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed)), revision=True
+                s, story[s.sid], t, qlist[t], random.Random(content_seed), Style(random.Random(style_seed)), revision=True, sent=sent
             )  # same content stream: only the error is gone
             save_reproducible(wb, revised)
+            pf.received[revised] = sent[0]
             pf.mess[revised] = ("revision",)
     if revised is not None:  # after every first version, so it supersedes
         pf.reports.append(revised)

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from ingest.quarters import quarter_end, quarter_start
 from ingest.quarters import quarter_list as quarter_list
-from ingest.workbook.awards import REGISTER_HEADER
+from ingest.workbook.awards import FEDERAL_AWARD_HEADER, REGISTER_HEADER
 from stopdash.demo import names as N
 from stopdash.demo.workbooks import save_reproducible
 
@@ -37,6 +37,18 @@ SHARES = {
 # The first award year misses the 5% courts floor on purpose, so the dashboard has a finding to show.
 SHORT_SHARES = {**SHARES, "Courts": 0.046, "Discretionary": 0.094}
 MATCHED = {"Law enforcement", "Prosecution", "Courts", "Discretionary"}  # victim services need no match
+# The state's federal awards, one per federal fiscal year (award year): number serial, and the share of the award
+# left after the administrative share that the subgrants take (under 1: some still to award; the ledger's
+# "with admin" base is then larger than the subawarded base, so a floor met on one can be short on the other).
+FEDERAL_SERIALS = ("00123", "00456", "00789", "01011")
+SUBAWARDED_SHARE = (1.0, 0.97, 0.99, 0.96)
+ADMIN_SHARE = 0.10  # STOP lets a state keep up to 10% for administration
+_UEI_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"  # SAM leaves out I and O
+
+
+def federal_award_number(year: int, years: list[int]) -> str:
+    """The state's federal award for an award year: 15JOVW-25-GG-00123-STOP for the first."""
+    return f"15JOVW-{year % 100:02d}-GG-{FEDERAL_SERIALS[years.index(year) % len(FEDERAL_SERIALS)]}-STOP"
 
 
 @dataclass
@@ -59,6 +71,11 @@ class Subgrant:
     start: dt.date = dt.date.min
     end: dt.date = dt.date.max
     active: list[int] = field(default_factory=list)  # quarter indexes inside start..end
+    # Federal reporting: the award it is paid from, when it was made, the grantee's UEI, dollars returned at closeout.
+    federal_award: str = ""
+    award_date: dt.date = dt.date.min
+    uei: str = ""
+    returned: int | None = None  # None: not known (still open)
 
 
 # The demo's short names for the quarter arithmetic of ingest/quarters.py.
@@ -167,7 +184,31 @@ def plan_subgrants(rng: random.Random, n: int, quarters: list[tuple[int, int]]) 
     # A few prevention (#20) projects, the smallest awards, so the 5% cap holds.
     for s in sorted(subs, key=lambda s: (s.amount, s.sid))[: max(1, n // 30)]:
         s.purposes = sorted({*s.purposes[:3], 20})
+    _plan_federal(subs, years, last)
     return subs
+
+
+def _plan_federal(subs: list[Subgrant], years: list[int], last: dt.date) -> None:
+    """Federal award, award date, UEI and funds returned, each from the subgrant's own stream (the rest of the demo is unchanged)."""
+    for s in subs:
+        f = random.Random(f"federal {s.sid}")
+        s.federal_award = federal_award_number(s.year, years)
+        s.award_date = s.start - dt.timedelta(days=f.randint(14, 45))
+        s.uei = f.choice(_UEI_CHARS[:-10]) + "".join(f.choice(_UEI_CHARS) for _ in range(11))
+        closed = s.end < last
+        if closed or f.random() < 0.1:  # closed out (and a few that gave money back early): what came back is known
+            s.returned = _r500(s.amount * f.uniform(0.02, 0.15)) if f.random() < 0.7 else 0
+
+
+def federal_awards(subs: list[Subgrant]) -> list[tuple[str, int, int, int, dt.date, dt.date]]:
+    """The Federal awards sheet: (number, federal fiscal year, award amount, admin share, period start, period end)."""
+    years = sorted({s.year for s in subs})
+    out = []
+    for i, y in enumerate(years):
+        subawarded = sum(s.amount for s in subs if s.year == y)
+        amount = _r500(subawarded / SUBAWARDED_SHARE[i % len(SUBAWARDED_SHARE)] / (1 - ADMIN_SHARE))
+        out.append((federal_award_number(y, years), y, amount, _r500(amount * ADMIN_SHARE), dt.date(y - 1, 10, 1), dt.date(y + 2, 9, 30)))
+    return out
 
 
 def _share_communities(rng: random.Random, subs: list[Subgrant]) -> None:
@@ -218,14 +259,39 @@ def write_register(rng: random.Random, subs: list[Subgrant], path: Path, messy: 
                 s.year,
                 s.amount,
                 s.sa,
-                s.amount // 4 if s.category in MATCHED else 0,
+                s.amount // 4 if s.category in MATCHED and not s.tribes else 0,  # tribal projects need no match
                 s.start,
                 s.end,
                 _county_text(rng, s.counties, fips, messy),
                 "; ".join(s.tribes),
                 ";".join(str(p) for p in s.purposes),
+                *_federal_cells(s, messy),
             ]
         )
-    for col, width in zip("ABCDEFGHIJKLM", (18, 48, 60, 32, 11, 14, 14, 14, 12, 12, 36, 44, 14), strict=True):
+    for col, width in zip("ABCDEFGHIJKLMNOPQR", (18, 48, 60, 32, 11, 14, 14, 14, 12, 12, 36, 44, 14, 26, 12, 15, 14, 13), strict=True):
         ws.column_dimensions[col].width = width
+    fa = wb.create_sheet("Federal awards")
+    fa.append(FEDERAL_AWARD_HEADER)
+    for row in federal_awards(subs):
+        fa.append(list(row))
+    for col, width in zip("ABCDEF", (26, 20, 16, 22, 12, 12), strict=True):
+        fa.column_dimensions[col].width = width
     save_reproducible(wb, path)
+
+
+def _federal_cells(s: Subgrant, messy: bool) -> list[object]:
+    """The register's federal columns for one subgrant, typed now and then as people type them."""
+    f = random.Random(f"federal cells {s.sid}")
+    number: object = s.federal_award
+    award_date: object = s.award_date
+    uei: object = s.uei
+    if messy and f.random() < 0.2:
+        number = f" {s.federal_award.lower()} "
+    if messy and f.random() < 0.2:
+        award_date = f"{s.award_date.month}/{s.award_date.day}/{s.award_date.year}"
+    if messy and f.random() < 0.15:
+        uei = s.uei.lower()
+    exempt: object = None  # blank: the federal-share rule decides (victim services and tribal projects need none)
+    if f.random() < 0.15:
+        exempt = "No" if s.category in MATCHED and not s.tribes else "Yes"
+    return [number, award_date, uei, s.returned, exempt]
