@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,11 +164,30 @@ def _export(db: str, version: tuple[int, ...], fmt: str, year: int, period: str 
     return summary_bytes(Path(db), fmt, year, period)
 
 
+@st.cache_resource
+def _file_lock() -> threading.Lock:
+    """One export file or audit entry at a time in this process: the file is made on its own thread while the click's
+    rerun writes the audit entry, and DuckDB refuses a writing connection while the same process reads the file."""
+    return threading.Lock()
+
+
 def _maker(fmt: str, year: int, period: str | None) -> Callable[[], bytes]:
     """What the button runs when clicked: the file for the year and quarter shown now (never an earlier choice's)."""
     db = session.db_path()
     version = session.data_version(db)
-    return lambda: _export(str(db), version, fmt, year, period)
+    lock = _file_lock()
+
+    def make() -> bytes:
+        with lock:
+            return _export(str(db), version, fmt, year, period)
+
+    return make
+
+
+def _audited(what: str, detail: str) -> None:
+    """The click's audit entry, written once the file being made has let the database go."""
+    with _file_lock():
+        session.audit_export(what, detail)
 
 
 row = st.container(horizontal=True)
@@ -180,6 +200,6 @@ for fmt, label in (("xlsx", "Summary workbook (Excel)"), ("csv", "Summary as CSV
         mime=MIME[fmt],
         key=f"dl_{fmt}",
         icon=":material/download:",
-        on_click=session.audit_export,
+        on_click=_audited,
         args=(f"summary {fmt}", f"award year {year}, quarter {f.period or 'latest'}"),
     )
