@@ -191,8 +191,8 @@ def access_file_problem(path: Path, error: ConfigError) -> str:
         entries = raw.get(table, {})
         for key, entry in entries.items() if isinstance(entries, dict) else ():
             if not isinstance(entry, dict) or entry.get("role") not in ROLES:
-                line = _line_of(lines, key)
-                where = f"on line {line}" if line else f"in the [{table}] part"
+                at = _line_of(lines, key)
+                where = f"on line {at}" if at else f"in the [{table}] part"
                 got = entry.get("role") if isinstance(entry, dict) else None
                 said = f"gives the role {markdown(repr(got))}" if got is not None else "gives no role"
                 return (
@@ -201,8 +201,8 @@ def access_file_problem(path: Path, error: ConfigError) -> str:
                 )
     county = re.search(r"'(?P<name>[^']*)' \(for (?P<who>[^)]*)\) is not a county of (?P<state>.*)\.$", str(error))
     if county:
-        line = _line_of(lines, f'"{county["name"]}"')
-        where = f"on line {line}" if line else ""
+        at = _line_of(lines, f'"{county["name"]}"')
+        where = f"on line {at}" if at else ""
         return (
             f"Sign-in cannot be checked: {ACCESS_FILE} lists {markdown(county['name'])} {where} (for "
             f"{markdown(county['who'])}), which is not a county of {markdown(county['state'])}. Write the county's name "
