@@ -17,6 +17,7 @@ from conftest import rows
 from ingest.config import Federal, settings
 from ingest.errors import ConfigError
 from ingest.pipeline import load_register
+from ingest.quarters import quarter_bounds
 from ingest.store.db import SCHEMA_VERSION, open_db
 from ingest.workbook.awards import FEDERAL_AWARD_HEADER, ParsedRegister, parse_register
 
@@ -425,3 +426,56 @@ def test_federal_settings_defaults_and_plain_errors(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=None) as caught:
             Federal.from_config(bad, "config.toml")
         assert words in str(caught.value) and "config.toml" in str(caught.value)
+
+
+# The demo portfolio carries the federal story: awards on their sheet, late reports, match shortfalls, funds returned.
+
+
+def test_demo_register_has_its_federal_awards_and_columns(tmp_path: Path) -> None:
+    from stopdash.demo.portfolio import write_portfolio
+
+    pf = write_portfolio(tmp_path / "demo", subgrants=10, quarters=5)  # award years 2025 and 2026
+    parsed = _parse(pf.register)
+    assert parsed.issues == []
+    assert parsed.federal_awards is not None
+    awards = {a["federal_award_number"]: a for a in parsed.federal_awards}
+    assert sorted(awards) == ["15JOVW-25-GG-00123-STOP", "15JOVW-26-GG-00456-STOP"]
+    assert [awards[k]["federal_fiscal_year"] for k in sorted(awards)] == [2025, 2026]
+    for row in parsed.rows:
+        award = awards[str(row["federal_award_number"])]
+        assert award["federal_fiscal_year"] == row["award_year"]
+        assert isinstance(row["award_date"], dt.date) and row["award_date"] < row["start_date"]
+        assert isinstance(row["uei"], str) and len(row["uei"]) == 12
+    for number, award in awards.items():
+        subawarded = sum(Decimal(str(r["award_amount"])) for r in parsed.rows if r["federal_award_number"] == number)
+        assert isinstance(award["award_amount"], Decimal) and isinstance(award["admin_share"], Decimal)
+        assert 0 < award["admin_share"] <= award["award_amount"] * Decimal("0.10") + 500
+        assert subawarded <= award["award_amount"] - award["admin_share"] + 500  # never more than what is left to award
+    # Every report written has the day it was sent, the corrected one after the one it corrects.
+    assert set(pf.received) == set(pf.reports) - set(pf.bad_files)
+    revised = next(p for p in pf.reports if p.name.endswith("-revised.xlsx"))
+    assert pf.received[revised] > pf.received[revised.with_name(revised.name.replace("-revised", ""))]
+
+
+def test_demo_database_has_late_and_on_time_reports_match_shortfalls_and_returns(demo_db: Path) -> None:
+    """Received on = the day the Profile says it was sent (the demo's replayed history); due 30 days after the quarter."""
+    due = settings().federal.report_due_days
+    firsts = rows(
+        demo_db,
+        "SELECT period, CAST(min(ingested_at) AS DATE), arg_min(date_submitted, ingested_at) FROM submission "
+        "WHERE status <> 'rejected' GROUP BY subgrant_key, period",
+    )
+    assert firsts and all(received == sent for _, received, sent in firsts)
+    lateness = [received > quarter_bounds(str(p))[1] + dt.timedelta(days=due) for p, received, _ in firsts]  # type: ignore[operator]
+    assert any(lateness) and not all(lateness)
+    short = rows(
+        demo_db,
+        "SELECT a.subgrant_id, a.match_required, coalesce(sum(f.amount) FILTER (WHERE f.counts_toward_match), 0) "
+        "FROM awards a LEFT JOIN funding f USING (subgrant_id) WHERE NOT a.match_exempt GROUP BY a.subgrant_id, a.match_required",
+    )
+    assert any(required > documented for _, required, documented in short)  # type: ignore[operator]
+    assert any(required <= documented for _, required, documented in short)  # type: ignore[operator]
+    assert rows(demo_db, "SELECT count(*) FROM awards WHERE match_exempt AND match_required > 0") == [(0,)]
+    assert rows(demo_db, "SELECT count(*) > 0 FROM awards WHERE returned_unused > 0") == [(True,)]
+    assert rows(demo_db, "SELECT count(*) FROM awards WHERE federal_award_number IS NULL OR uei IS NULL") == [(0,)]
+    assert rows(demo_db, "SELECT count(*) FROM register_issue") == [(0,)]
