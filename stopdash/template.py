@@ -39,6 +39,7 @@ from ingest.vocab import (
     TA_STATUSES,
     VICTIMIZATIONS,
 )
+from ingest.workbook import format as workbook_format
 
 __all__ = ["FIRST_ROW", "LAST_ROW", "PROFILE_LABELS", "SHEETS", "STEP_CHOICES", "TABLE_HEADERS", "write_template"]
 
@@ -50,25 +51,9 @@ LAST_ROW = 200
 _FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
-PROFILE_LABELS = [
-    "Subgrant ID",
-    "Reporting period",
-    "Prepared by",
-    "Email",
-    "Date submitted",
-    "Collaborative meetings held",
-    "Survivors engaged",
-]
-
-TABLE_HEADERS: dict[str, list[str]] = {
-    "Partners": ["Partner", "Discipline", "MOU signed", "Meetings attended"],
-    "Maturity": ["Indicator", "Score", "Notes"],
-    "Protocols": ["Protocol", "Focus", "Step", "Adopted on", "Last reviewed"],
-    "Survivor engagement": ["Practice", "Status"],
-    "Funding": ["Source", "Type", "Form", "Amount", "Counts toward match"],
-    "TA requests": ["Topic", "Requested on", "Status"],
-    "Services": ["Victimization", "Served", "Partially served", "Not served"],
-}
+# The Profile's labels and each table sheet's headers, from the one definition of the format.
+PROFILE_LABELS = workbook_format.PROFILE.headers
+TABLE_HEADERS: dict[str, list[str]] = {sheet.name: sheet.headers for sheet in workbook_format.TABLE_SHEETS}
 
 SHEETS = ["Instructions", "Profile", *TABLE_HEADERS]
 
@@ -191,9 +176,9 @@ def _clip(text: str, limit: int = 255) -> str:
 # --------------------------------------------------------------------------- sheets
 
 
-def _table_sheet(wb: Workbook, title: str, widths: dict[str, float]) -> Worksheet:
+def _table_sheet(wb: Workbook, title: str, widths: dict[str, float], headers: list[str] | None = None) -> Worksheet:
     ws = wb.create_sheet(title)
-    for i, header in enumerate(TABLE_HEADERS[title], start=1):
+    for i, header in enumerate(TABLE_HEADERS[title] if headers is None else headers, start=1):
         cell = ws.cell(row=1, column=i, value=header)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
@@ -223,6 +208,27 @@ def _prefill_codes(ws: Worksheet, codes: dict[str, str]) -> None:
         comment = Comment(f"{code}: {name}", "stopdash")
         comment.width, comment.height = 300, 80
         cell.comment = comment
+
+
+def _generic_sheet(wb: Workbook, lists: _Lists, sheet: workbook_format.SheetFormat) -> Worksheet:
+    """A table sheet of the format that the layout in _build does not lay out by hand: headers, and checks by kind of value."""
+    ws = _table_sheet(wb, sheet.name, {}, sheet.headers)
+    for i, col in enumerate((c for c in sheet.columns if c.in_template), start=1):
+        letter = get_column_letter(i)
+        cells = f"{letter}{FIRST_ROW}:{letter}{LAST_ROW}"
+        if col.kind in (workbook_format.CHOICE, workbook_format.CODE):
+            _list_validation(ws, lists, letter, col.header, list(col.vocabulary), f"Choose the {col.header.lower()} from the list.")
+        elif col.kind == workbook_format.YES_NO:
+            _list_validation(ws, lists, letter, col.header, YES_NO, "Yes or No.")
+        elif col.kind == workbook_format.WHOLE:
+            _number_validation(ws, cells, "whole", col.header, "A whole number, 0 or more.")
+        elif col.kind == workbook_format.MONEY:
+            _format_column(ws, letter, _MONEY_FORMAT)
+            _number_validation(ws, cells, "decimal", col.header, "Dollars, 0 or more.")
+        elif col.kind == workbook_format.DATE:
+            _format_column(ws, letter, _DATE_FORMAT)
+            _date_validation(ws, cells, col.header, "A date, like 2026-03-15.")
+    return ws
 
 
 def _write_instructions(ws: Worksheet) -> None:
@@ -460,6 +466,11 @@ def _build() -> Workbook:
         cell.font = Font(bold=True)
     _list_validation(ws, lists, "A", "Victimization", VICTIMIZATIONS, "A type of victimization.")
     _number_validation(ws, f"B{FIRST_ROW}:D{LAST_ROW}", "whole", "Count", "How many people, as a total count (whole number, no names).")
+
+    # A sheet of the format not laid out above still gets its headers and checks.
+    for sheet in workbook_format.TABLE_SHEETS:
+        if sheet.name not in wb.sheetnames:
+            _generic_sheet(wb, lists, sheet)
 
     # The hidden vocabulary sheet goes last; it is dropped if every list fitted inline.
     if lists.columns:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import FileRefused
 from ingest.vocab import word_key
+from ingest.workbook import format as workbook_format
 from ingest.workbook import models, normalize
 from ingest.workbook.guard import check_package
 from ingest.workbook.privacy import redact
@@ -48,112 +50,28 @@ class Section:
     optional_warning: str = ""
 
 
-def _cols(*specs: tuple[str, list[str], bool]) -> list[Column]:
-    return [Column(f, names, req) for f, names, req in specs]
+def _section(key: str, model: type[models.Row], **reading: Any) -> tuple[str, Section]:
+    """A table sheet of the workbook format (ingest.workbook.format), with how it is read."""
+    sheet = workbook_format.BY_KEY[key]
+    return key, Section(sheet.names, [Column(c.field, c.names, c.required) for c in sheet.columns], model, **reading)
 
 
-SECTIONS: dict[str, Section] = {
-    "partners": Section(
-        ["Partners", "Partner agencies", "MDT members", "Collaborative members", "Team"],
-        _cols(
-            ("partner", ["Partner", "Agency", "Organization", "Member"], True),
-            ("discipline", ["Discipline", "Sector", "Type"], True),
-            ("mou_signed", ["MOU signed", "MOU", "Signed agreement"], False),
-            ("meetings_attended", ["Meetings attended", "Attendance"], False),
-        ),
-        models.PartnerRow,
-        ("partner",),
-        optional_warning="partner list",
-    ),
-    "maturity": Section(
-        ["Maturity", "Collaboration maturity", "Self-assessment", "Collaboration self-assessment"],
-        _cols(
-            ("indicator_code", ["Indicator", "Factor"], True), ("score", ["Score", "Rating", "Level"], True), ("notes", ["Notes"], False)
-        ),
-        models.MaturityRow,
-        ("notes",),
-        unique="indicator_code",
-        optional_warning="the maturity score",
-    ),
-    "protocols": Section(
-        ["Protocols", "Protocol status"],
-        _cols(
-            ("protocol", ["Protocol", "Name", "Protocol name"], True),
-            ("focus", ["Focus", "Topic"], False),
-            ("step", ["Step", "Stage", "Status"], True),
-            ("adopted_on", ["Adopted on", "Date adopted"], False),
-            ("last_reviewed_on", ["Last reviewed", "Last reviewed on", "Review date"], False),
-        ),
-        models.ProtocolRow,
-        ("protocol",),
-        optional_warning="protocol status",
-    ),
-    "practices": Section(
-        ["Survivor engagement", "Survivor involvement", "Survivor voice"],
-        _cols(("practice_code", ["Practice"], True), ("status", ["Status"], True)),
-        models.PracticeRow,
-        unique="practice_code",
-        optional_warning="survivor-engagement practices",
-    ),
-    "funding": Section(
-        ["Funding", "Leveraged funding", "Leveraged funds", "Other funding", "Resources leveraged"],
-        _cols(
-            ("source", ["Source", "Funder"], True),
-            ("source_type", ["Type", "Source type"], True),
-            ("form", ["Form", "Cash or in-kind"], False),
-            ("amount", ["Amount", "Value"], True),
-            ("counts_toward_match", ["Counts toward match", "Match"], False),
-        ),
-        models.FundingRow,
-        ("source",),
-        optional_warning="leveraged funding",
-    ),
-    "ta": Section(
-        ["TA requests", "TA", "Technical assistance"],
-        _cols(("topic", ["Topic"], True), ("requested_on", ["Requested on"], False), ("status", ["Status"], False)),
-        models.TaRow,
-        ("topic",),
-    ),
-    "services": Section(
-        ["Services"],
-        _cols(
-            ("victimization", ["Victimization"], True),
-            ("served", ["Served"], False),
-            ("partially_served", ["Partially served"], False),
-            ("not_served", ["Not served"], False),
-        ),
-        models.ServiceRow,
-        unique="victimization",
-    ),
-}
+SECTIONS: dict[str, Section] = dict(
+    [
+        _section("partners", models.PartnerRow, free_text=("partner",), optional_warning="partner list"),
+        _section("maturity", models.MaturityRow, free_text=("notes",), unique="indicator_code", optional_warning="the maturity score"),
+        _section("protocols", models.ProtocolRow, free_text=("protocol",), optional_warning="protocol status"),
+        _section("practices", models.PracticeRow, unique="practice_code", optional_warning="survivor-engagement practices"),
+        _section("funding", models.FundingRow, free_text=("source",), optional_warning="leveraged funding"),
+        _section("ta", models.TaRow, free_text=("topic",)),
+        _section("services", models.ServiceRow, unique="victimization"),
+    ]
+)
+assert [s.key for s in workbook_format.TABLE_SHEETS] == list(SECTIONS), "every table sheet of the format is read"
 
-PROFILE_SHEETS = ["Profile", "Grantee", "Grantee info", "Cover", "General information"]
-PROFILE_NAMES = {
-    "subgrant_id": "Subgrant ID",
-    "period": "Reporting period",
-    "period_start": "Period start",
-    "period_end": "Period end",
-    "prepared_by": "Prepared by",
-    "email": "Email",
-    "date_submitted": "Date submitted",
-    "meetings_held": "Collaborative meetings held",
-    "survivors_engaged": "Survivors engaged",
-}
-PROFILE_LABELS = {
-    word_key(label): name
-    for name, labels in {
-        "subgrant_id": ["Subgrant ID", "Grant ID", "Subgrant number", "Award ID"],
-        "period": ["Reporting period", "Period", "Quarter"],
-        "period_start": ["Period start"],
-        "period_end": ["Period end"],
-        "prepared_by": ["Prepared by"],
-        "email": ["Email", "E-mail"],
-        "date_submitted": ["Date submitted"],
-        "meetings_held": ["Collaborative meetings held", "Meetings held"],
-        "survivors_engaged": ["Survivors engaged", "Survivors consulted"],
-    }.items()
-    for label in labels
-}
+PROFILE_SHEETS = workbook_format.PROFILE.names
+PROFILE_NAMES = {c.field: c.header for c in workbook_format.PROFILE.columns}
+PROFILE_LABELS = {word_key(label): c.field for c in workbook_format.PROFILE.columns for label in c.names}
 
 
 @dataclass

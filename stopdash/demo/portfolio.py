@@ -21,6 +21,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from ingest.vocab import DISCIPLINES, ESSENTIAL_DISCIPLINES, INDICATORS, PRACTICES, TRIBAL_DISCIPLINE, VICTIMIZATIONS
+from ingest.workbook import format as wf
 from stopdash.demo import names as N
 from stopdash.demo.register import Subgrant, plan_subgrants, q_end, q_start, quarter_list, write_register
 from stopdash.demo.workbooks import COSMETIC, Raw, Style, save_reproducible
@@ -42,13 +43,23 @@ SPECIAL = (
 )
 ERROR_KINDS = {"err_score", "err_amount", "err_discipline", "err_missing"}
 
-PARTNER_COLS = [("Partner", "text"), ("Discipline", "discipline"), ("MOU signed", "yesno"), ("Meetings attended", "int")]
-MATURITY_COLS = [("Indicator", "indicator"), ("Score", "score"), ("Notes", "text")]
-PROTOCOL_COLS = [("Protocol", "text"), ("Focus", "text"), ("Step", "step"), ("Adopted on", "date"), ("Last reviewed", "date")]
-PRACTICE_COLS = [("Practice", "practice"), ("Status", "status")]
-FUNDING_COLS = [("Source", "text"), ("Type", "text"), ("Form", "text"), ("Amount", "money"), ("Counts toward match", "yesno")]
-TA_COLS = [("Topic", "text"), ("Requested on", "date"), ("Status", "text")]
-SERVICE_COLS = [("Victimization", "text"), ("Served", "int"), ("Partially served", "int"), ("Not served", "int")]
+# How the demo renders each column's values (Style.render); the headers and their order come from the workbook format.
+_RENDER_BY_KIND = {wf.YES_NO: "yesno", wf.WHOLE: "int", wf.DATE: "date", wf.MONEY: "money", wf.SCORE: "score", wf.STEP: "step"}
+
+
+def _cols(key: str, **render: str) -> list[tuple[str, str]]:
+    return [(c.header, render.get(c.field) or _RENDER_BY_KIND.get(c.kind, "text")) for c in wf.BY_KEY[key].columns]
+
+
+PARTNER_COLS = _cols("partners", discipline="discipline")
+MATURITY_COLS = _cols("maturity", indicator_code="indicator")
+PROTOCOL_COLS = _cols("protocols")
+PRACTICE_COLS = _cols("practices", practice_code="practice", status="status")
+FUNDING_COLS = _cols("funding")
+TA_COLS = _cols("ta")
+SERVICE_COLS = _cols("services")
+SHEET = {s.key: s.name for s in wf.SHEETS}
+LABEL = {c.field: c.header for c in wf.PROFILE.columns}
 
 
 @dataclass
@@ -250,13 +261,13 @@ def _report(
         style.profile(
             wb,
             [
-                ("Subgrant ID", "text", sid or s.sid),
+                (LABEL["subgrant_id"], "text", sid or s.sid),
                 *style.period(y, q),
-                ("Prepared by", "text", f"Demo Preparer {s.n}"),
-                ("Email", "text", f"preparer{s.n}@example.org"),
-                ("Date submitted", "date", submitted),
-                ("Collaborative meetings held", "int", meetings + revision),
-                ("Survivors engaged", "int", in_place * rng.randint(1, 3)),
+                (LABEL["prepared_by"], "text", f"Demo Preparer {s.n}"),
+                (LABEL["email"], "text", f"preparer{s.n}@example.org"),
+                (LABEL["date_submitted"], "date", submitted),
+                (LABEL["meetings_held"], "int", meetings + revision),
+                (LABEL["survivors_engaged"], "int", in_place * rng.randint(1, 3)),
             ],
         )
     if not style.has("no_partners"):
@@ -267,7 +278,7 @@ def _report(
         ]
         if style.has("err_discipline"):
             rows.append(["Celestial Guidance Circle (demo)", Raw("Astrology"), False, 1])
-        style.table(wb, "Partners", PARTNER_COLS, rows)
+        style.table(wb, SHEET["partners"], PARTNER_COLS, rows)
     notes = [rng.choice(N.MATURITY_NOTES) if rng.random() < 0.3 else None for _ in INDICATORS]
     if style.has("pii_email"):
         notes[0] = "Questions: write to coordinator.demo@example.org"
@@ -278,12 +289,12 @@ def _report(
     rows = [[c, scores[i], notes[i]] for i, c in enumerate(INDICATORS)]
     if style.has("err_score"):
         rows[4][1] = Raw(7)
-    style.table(wb, "Maturity", MATURITY_COLS, rows)
+    style.table(wb, SHEET["maturity"], MATURITY_COLS, rows)
     rows = [[p.name, p.focus, p.steps[t], p.adopted[t], p.reviewed[t]] for p in g.protocols]
     if style.has("err_missing"):
         rows.append(["Labor trafficking screening protocol", "Other", None, None, None])  # no Step
-    style.table(wb, "Protocols", PROTOCOL_COLS, rows)
-    style.table(wb, "Survivor engagement", PRACTICE_COLS, [[c, v] for c, v in statuses.items()])
+    style.table(wb, SHEET["protocols"], PROTOCOL_COLS, rows)
+    style.table(wb, SHEET["practices"], PRACTICE_COLS, [[c, v] for c, v in statuses.items()])
     if not style.has("no_funding"):
         rows = [
             [f.source, f.type, f.form, round(f.base * (1 + f.growth * (t - max(f.start, 0))) / 50) * 50, f.match]
@@ -294,14 +305,19 @@ def _report(
         if style.has("err_amount"):
             rows.append(["Refund to funder (demo)", "Other", "Cash", Raw(-1500), False])
         style.table(
-            wb, "Funding", FUNDING_COLS, rows, total=total + 1000 * style.has("total_mismatch"), total_formula=style.has("formula_total")
+            wb,
+            SHEET["funding"],
+            FUNDING_COLS,
+            rows,
+            total=total + 1000 * style.has("total_mismatch"),
+            total_formula=style.has("formula_total"),
         )
     if rng.random() < {"stalled": 0.6, "maturing": 0.3, "strong": 0.1, "declining": 0.7 if dropped else 0.2}[g.traj]:
         rows = [
             [topic, qs + dt.timedelta(days=rng.randint(0, 80)), rng.choice(["Open", "In progress", "Resolved"])]
             for topic in rng.sample(N.TA_TOPICS, rng.randint(1, 2))
         ]
-        style.table(wb, "TA requests", TA_COLS, rows)
+        style.table(wb, SHEET["ta"], TA_COLS, rows)
     if (g.services and rng.random() < 0.8) or style.has("victim_names"):
         scale = 3 if g.traj == "stalled" else 12
         rows = [[v, rng.randint(0, scale * 3), rng.randint(0, scale // 2), rng.randint(0, 3)] for v in VICTIMIZATIONS]
@@ -314,7 +330,7 @@ def _report(
                 strict=True,
             ):
                 r.append(name)
-        style.table(wb, "Services", cols, rows)
+        style.table(wb, SHEET["services"], cols, rows)
     return wb
 
 

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from ingest.vocab import INDICATORS, LEVELS, PRACTICES, STEPS
+from ingest.workbook import format as wf
 from stopdash.demo.names import DISCIPLINE_SLANG, HEADER_SYNONYMS, PROFILE_LABEL_SYNONYMS, SHEET_SYNONYMS
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ class Style:
                 ws.cell(r, len(headers), f"r{n + 1}")
             r += 1
         if total is not None:
-            amount_col = 1 + order.index(next(i for i, c in enumerate(cols) if c[0] == "Amount"))
+            amount_col = 1 + order.index(next(i for i, c in enumerate(cols) if c[0] == wf.BY_KEY["funding"].column("amount").header))
             ws.cell(r, 1, "Total")
             if total_formula:
                 # openpyxl writes no cached value: a reader sees an empty total, never a wrong one.
@@ -243,7 +244,7 @@ class Style:
         for j in range(1, len(headers) + 1):
             ws.column_dimensions[get_column_letter(j)].width = 24
 
-    def profile(self, wb: Workbook, pairs: list[tuple[str, str, object]], sheet: str = "Profile") -> None:
+    def profile(self, wb: Workbook, pairs: list[tuple[str, str, object]], sheet: str = wf.PROFILE.name) -> None:
         """Write label/value pairs; messy layouts add a merged title and leave a gap before values."""
         ws = wb.create_sheet(self.sheet_title(sheet))
         r, vcol = 1, 2
@@ -263,11 +264,11 @@ class Style:
     def period(self, year: int, q: int) -> list[tuple[str, str, object]]:
         """The Profile rows that state the reporting period, in one of the tolerated spellings."""
         if not self.has("period"):
-            return [("Reporting period", "text", f"{year}-Q{q}")]
+            return [(wf.PROFILE.column("period").header, "text", f"{year}-Q{q}")]
         form = self.rng.choice(["Q1 2026", "2026 Q1", "2026Q1", "Q1-2026", "start/end"])
         if form == "start/end":
             start = dt.date(year, 3 * q - 2, 1)
             end = (dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)) - dt.timedelta(days=1)
-            return [("Period start", "date", start), ("Period end", "date", end)]
+            return [(wf.PROFILE.column("period_start").header, "date", start), (wf.PROFILE.column("period_end").header, "date", end)]
         text = form.replace("2026", str(year)).replace("Q1", f"Q{q}")
-        return [("Reporting period", "text", text)]
+        return [(wf.PROFILE.column("period").header, "text", text)]

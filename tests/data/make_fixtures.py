@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ingest.workbook import format as wf
 from ingest.workbook.awards import REGISTER_HEADER
 from stopdash.demo.workbooks import save_reproducible
 
@@ -107,6 +108,14 @@ def register_with_errors() -> None:
     save(wb, "register-with-errors.xlsx")
 
 
+def table(wb: openpyxl.Workbook, key: str) -> openpyxl.worksheet.worksheet.Worksheet:
+    """A table sheet as the template has it: the format's sheet name and headers."""
+    sheet = wf.BY_KEY[key]
+    ws = wb.create_sheet(sheet.name)
+    ws.append(sheet.headers)
+    return ws
+
+
 def profile(ws, subgrant: str = "MN-T-001", period: object = "2026-Q1", **extra: object) -> None:
     ws.append(["Subgrant ID", subgrant])
     if period is not None:
@@ -124,8 +133,7 @@ def full_report(
 ) -> Path:
     wb, ws = book("Profile")
     profile(ws, subgrant, period, Survivors_engaged=survivors)
-    ws = wb.create_sheet("Partners")
-    ws.append(["Partner", "Discipline", "MOU signed", "Meetings attended"])
+    ws = table(wb, "partners")
     ws.append(["County Sheriff (fictional)", "Law enforcement", "Yes", 3])
     ws.append(["County Attorney (fictional)", "Prosecution", "Yes", 2])
     ws.append(["Advocacy Center (fictional)", "Community-based advocacy", "No", 3])
@@ -133,33 +141,27 @@ def full_report(
     ws.append(["Advocacy Center Youth (fictional)", "Community-based advocacy", "Yes", 1])
     for row in partner_extra or []:
         ws.append(row)
-    ws = wb.create_sheet("Maturity")
-    ws.append(["Indicator", "Score", "Notes"])
+    ws = table(wb, "maturity")
     for i, score in enumerate([3, 3, 2, 4, 3, 3, 2, 2, 3, 4], start=1):
         ws.append([f"C{i}", score, None])
-    ws = wb.create_sheet("Protocols")
-    ws.append(["Protocol", "Focus", "Step", "Adopted on", "Last reviewed"])
+    ws = table(wb, "protocols")
     ws.append(
         ["Sex trafficking response protocol", "Sex trafficking and sexual exploitation", 5, dt.date(2025, 6, 1), dt.date(2025, 12, 1)]
     )
     ws.append(["Youth Safe Harbor protocol", "Youth (Safe Harbor)", 3, None, None])
-    ws = wb.create_sheet("Survivor engagement")
-    ws.append(["Practice", "Status"])
+    ws = table(wb, "practices")
     for i, status in enumerate(
         ["In place", "In place", "Planned", "In place", "Not in place", "Planned", "In place", "Not in place"], start=1
     ):
         ws.append([f"S{i}", status])
-    ws = wb.create_sheet("Funding")
-    ws.append(["Source", "Type", "Form", "Amount", "Counts toward match"])
+    ws = table(wb, "funding")
     ws.append(["Lakes Foundation (fictional)", "Private foundation", "Cash", 5000, "No"])
     ws.append(["Main Street Bank (fictional)", "Corporate", "In-kind", 1500.5, "No"])
     ws.append(["County board", "Local government", "Cash", 10000, "Yes"])
     ws.append(["Total", None, None, 16500.5, None])
-    ws = wb.create_sheet("TA requests")
-    ws.append(["Topic", "Requested on", "Status"])
+    ws = table(wb, "ta")
     ws.append(["Writing an MOU with the tribal police", dt.date(2026, 2, 1), "Open"])
-    ws = wb.create_sheet("Services")
-    ws.append(["Victimization", "Served", "Partially served", "Not served"])
+    ws = table(wb, "services")
     ws.append(["Sex trafficking", 7, 1, 0])
     return save(wb, name)
 
@@ -240,8 +242,7 @@ def simple(name: str, subgrant: str = "MN-T-001", period: object = "2026-Q1", sh
 def row_errors() -> None:
     wb, ws = book("Profile")
     profile(ws, "MN-T-002", "2026-Q2", Survivors_engaged=-3)
-    ws = wb.create_sheet("Partners")
-    ws.append(["Partner", "Discipline", "MOU signed", "Meetings attended"])
+    ws = table(wb, "partners")
     ws.append(["Good partner", "Courts", "yes", 2])
     ws.append(["Stargazers (fictional)", "Astrology", "yes", 1])
     ws.append([None, "Prosecution", "no", 1])
@@ -271,8 +272,7 @@ def identifying(name: str, header: str | None = None, ssn_cell: bool = False) ->
 def contact_in_notes() -> None:
     wb, ws = book("Profile")
     profile(ws, "MN-T-001", "2026-Q2")
-    ws = wb.create_sheet("Maturity")
-    ws.append(["Indicator", "Score", "Notes"])
+    ws = table(wb, "maturity")
     ws.append(["C1", 3, "Ask coordinator@example.org or call (651) 555-0142 for details"])
     ws.append(["C2", 3, "Backup line 612.555.0199"])
     ws.append(["C3", 3, None])
