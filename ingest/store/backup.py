@@ -86,4 +86,5 @@ def restore(backup_dir: Path, db: Path) -> dict[str, int]:
     key = backup_dir / PRIVACY_KEY
     if key.is_file() and not (db.parent / PRIVACY_KEY).exists():
         _copy_private(key, db.parent / PRIVACY_KEY)
-    return manifest["tables"]
+    tables: dict[str, int] = manifest["tables"]
+    return tables

@@ -38,7 +38,8 @@ def table_csv(df: pd.DataFrame) -> bytes:
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(csv_safe)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    text: str = safe.to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
 def table_xlsx(df: pd.DataFrame, sheet: str) -> bytes:

@@ -97,7 +97,10 @@ def funding_sheet(con: Any, year: int | None, period: str | None) -> Sheet:
     }
     order = {t: i for i, t in enumerate(FUNDING_TYPES)}
     recs: list[dict[str, Any]] = []
-    money = lambda v: float(v or 0)  # noqa: E731
+
+    def money(v: Any) -> float:
+        return float(v or 0)
+
     for (t, f), (q, to_date, match, n) in sorted(found.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])):
         recs.append(
             dict(zip(kinds, [t, "Yes" if t in PRIVATE_FUNDING_TYPES else "No", f, money(q), money(to_date), money(match), n], strict=True))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from ingest.config import settings
@@ -159,7 +160,9 @@ def _allocation(db: Db, year: int | None) -> tuple[Sheet, Sheet, Sheet, pd.DataF
     return alloc, cats, areas, checks
 
 
-def _headline(con, year: int | None, period: str | None, communities: pd.DataFrame, quality: pd.DataFrame) -> dict[str, Any]:
+def _headline(
+    con: duckdb.DuckDBPyConnection, year: int | None, period: str | None, communities: pd.DataFrame, quality: pd.DataFrame
+) -> dict[str, Any]:
     latest = communities[communities["Latest period"].notna()]
     row = quality[quality["Period"] == period]
     return {

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+import duckdb
 import pandas as pd
 
+from ingest.allocation_rules import CULTURALLY_SPECIFIC, PREVENTION_AREA, RULES, SA_ALLOCATIONS, VICTIM_SERVICES, Rule
 from ingest.vocab import ALLOCATION_CATEGORIES
 from stopdash.queries.reader import Db, check_year, reader, rows
 
@@ -61,19 +62,6 @@ PURPOSE_AREAS: dict[int, str] = {
     23: "Victim advocates for Indian victims in state and local justice agencies",
     24: "Fees for victims' birth certificates, passports and identification cards",
 }
-PREVENTION_AREA = 20
-
-VICTIM_SERVICES = ("Victim services", "Culturally specific victim services")
-CULTURALLY_SPECIFIC = "Culturally specific victim services"
-# The statutory allocations of 10446(c)(4) that sexual-assault dollars must span; culturally specific is part of victim services.
-SA_ALLOCATIONS = {
-    "Law enforcement": "Law enforcement",
-    "Prosecution": "Prosecution",
-    "Courts": "Courts",
-    "Victim services": "Victim services",
-    CULTURALLY_SPECIFIC: "Victim services",
-}
-
 CHECK_COLUMNS = [
     "award_year",
     "code",
@@ -90,45 +78,6 @@ CHECK_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    check: str
-    kind: str  # "floor" | "cap" | "rule"
-    share: Decimal | None
-    label: str  # how the requirement reads in a sentence
-
-
-RULES = [
-    Rule("law_enforcement", "Law enforcement: at least 25%", "floor", Decimal("0.25"), "the 25% law-enforcement floor"),
-    Rule("prosecution", "Prosecution: at least 25%", "floor", Decimal("0.25"), "the 25% prosecution floor"),
-    Rule("courts", "State and local courts: at least 5%", "floor", Decimal("0.05"), "the 5% courts floor"),
-    Rule("victim_services", "Victim services: at least 30%", "floor", Decimal("0.30"), "the 30% victim-services floor"),
-    Rule(
-        "culturally_specific",
-        "Culturally specific: at least 10% of the 30% victim-services allocation",
-        "floor",
-        Decimal("0.03"),
-        "the culturally specific floor (10% of the 30% victim-services allocation, so 3% of the total)",
-    ),
-    Rule("sexual_assault", "Sexual assault: at least 20%", "floor", Decimal("0.20"), "the 20% sexual-assault set-aside"),
-    Rule(
-        "sexual_assault_allocations",
-        "Sexual assault: in two or more allocations",
-        "rule",
-        None,
-        "the two-allocation rule for sexual-assault dollars",
-    ),
-    Rule(
-        "prevention_cap",
-        "Prevention and education (purpose area 20): at most 5%",
-        "cap",
-        Decimal("0.05"),
-        "the 5% cap on prevention and education",
-    ),
-]
-
-
 def money(x: Decimal) -> str:
     return f"${x:,.2f}"
 
@@ -141,7 +90,9 @@ def _cents(x: Decimal, rounding: str) -> Decimal:
     return x.quantize(Decimal("0.01"), rounding=rounding)
 
 
-def _register(con, years: list[int]) -> tuple[dict[int, dict[str, tuple[int, Decimal, Decimal]]], dict[int, tuple[Decimal, int]]]:
+def _register(
+    con: duckdb.DuckDBPyConnection, years: list[int]
+) -> tuple[dict[int, dict[str, tuple[int, Decimal, Decimal]]], dict[int, tuple[Decimal, int]]]:
     """Per year: category -> (subgrants, award dollars, sexual-assault dollars); and purpose-area-20 (dollars, subgrants)."""
     by_cat: dict[int, dict[str, tuple[int, Decimal, Decimal]]] = defaultdict(dict)
     for year, cat, n, amount, sa in rows(
@@ -217,13 +168,13 @@ def _year_checks(year: int, cats: dict[str, tuple[int, Decimal, Decimal]], preve
         return sum((cats[c][1] for c in names if c in cats), Decimal(0))
 
     rule = {r.code: r for r in RULES}
-    vs = dollars(*VICTIM_SERVICES)
-    cs = dollars(CULTURALLY_SPECIFIC)
+    vs = dollars(*rule["victim_services"].categories)
+    cs = dollars(*rule["culturally_specific"].categories)
     cs_of_vs = f"; that is {pct(cs / vs)} of all victim-services dollars" if vs else ""
     out = [
-        _floor_row(year, rule["law_enforcement"], base, dollars("Law enforcement"), "Law-enforcement subgrants received"),
-        _floor_row(year, rule["prosecution"], base, dollars("Prosecution"), "Prosecution subgrants received"),
-        _floor_row(year, rule["courts"], base, dollars("Courts"), "Court subgrants received"),
+        _floor_row(year, rule["law_enforcement"], base, dollars(*rule["law_enforcement"].categories), "Law-enforcement subgrants received"),
+        _floor_row(year, rule["prosecution"], base, dollars(*rule["prosecution"].categories), "Prosecution subgrants received"),
+        _floor_row(year, rule["courts"], base, dollars(*rule["courts"].categories), "Court subgrants received"),
         _floor_row(year, rule["victim_services"], base, vs, "Victim-services subgrants (culturally specific included) received"),
         _floor_row(year, rule["culturally_specific"], base, cs, "Culturally specific victim-services subgrants received", cs_of_vs),
     ]

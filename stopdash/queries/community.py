@@ -28,7 +28,7 @@ def communities(db: Path, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
     )
 
 
-def profile(db: Path, subgrant_id: str) -> dict[str, object] | None:
+def profile(db: Path, subgrant_id: str) -> dict[str, Any] | None:
     """The award register's facts about one subgrant, with its counties, regions, tribal nations and purpose areas."""
     df = read(
         db,
@@ -48,7 +48,7 @@ def profile(db: Path, subgrant_id: str) -> dict[str, object] | None:
     )
     if df.empty:
         return None
-    row = df.iloc[0].to_dict()
+    row: dict[str, Any] = df.iloc[0].to_dict()
     numbers = [int(n) for n in (row.pop("purpose_area_numbers") if row.get("purpose_area_numbers") is not None else [])]
     row["purpose_areas"] = purpose_area_names(numbers)
     return row
@@ -129,7 +129,7 @@ def ta_requests(db: Path, subgrant_id: str) -> pd.DataFrame:
     )
 
 
-def ta_priority(db: Path, subgrant_id: str) -> dict[str, object] | None:
+def ta_priority(db: Path, subgrant_id: str) -> dict[str, Any] | None:
     """The community's TA need score and reasons, with its place statewide and in each region it serves.
 
     ``ranks`` says the places in words ("8th of 90 statewide; 1st of 7 in Northwest", ties as "tied 3rd"); an award
@@ -149,7 +149,7 @@ def ta_priority(db: Path, subgrant_id: str) -> dict[str, object] | None:
     )
     if df.empty:
         return None
-    row = df.iloc[0].to_dict()
+    row: dict[str, Any] = df.iloc[0].to_dict()
     row["reasons"] = list(row["reasons"]) if row["reasons"] is not None else []
     row["ranks"] = _ranks_text(row)
     return row

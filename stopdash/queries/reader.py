@@ -69,7 +69,7 @@ def check_period(con: duckdb.DuckDBPyConnection, period: str | None) -> str | No
 
     None when no accepted report is in the database yet (and no *period* was asked for).
     """
-    latest = rows(con, "SELECT period FROM reporting_quarter")[0][0]
+    latest: str | None = rows(con, "SELECT period FROM reporting_quarter")[0][0]
     if period is None:
         return latest
     text = period.strip().upper()
