@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -73,6 +73,8 @@ def suppression_note() -> str:
 
 # --- Metrics ------------------------------------------------------------------------------------
 
+DeltaColor = Literal["normal", "inverse", "off"]  # how st.metric colours a change
+
 
 def metric(
     label: str,
@@ -80,11 +82,11 @@ def metric(
     *,
     delta: str | None = None,
     help: str | None = None,
-    delta_color: str = "normal",
+    delta_color: DeltaColor = "normal",
     chart_data: list[float] | None = None,
 ) -> None:
     """A bordered metric; a zero delta ("+0 since …") reads "no change since …", without an arrow or colour."""
-    arrow = "auto"
+    arrow: Literal["auto", "off"] = "auto"
     if delta is not None and is_zero_change(delta):
         rest = delta.split(" ", 1)[1] if " " in delta else ""
         delta, delta_color, arrow = f"no change {rest}".strip(), "off", "off"

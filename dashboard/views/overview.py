@@ -23,7 +23,7 @@ if heads.empty:
     st.stop()
 
 
-def _delta(row: dict) -> tuple[str | None, str]:
+def _delta(row: dict) -> tuple[str | None, ui.DeltaColor]:
     """(delta text, colour rule) of one headline measure against the previous quarter."""
     now, before, kind = row["value"], row["previous"], row["kind"]
     since = f" since {row['previous_period']}"
