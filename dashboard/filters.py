@@ -103,7 +103,13 @@ def sidebar_filters(opts: Options, scope: tuple[str, ...] | None) -> Filters:
             on_click=_clear_filters,
             disabled=not (years or categories or regions or counties or quarter),
         )
-    url_values = {"year": years, "quarter": [quarter] if quarter else [], "region": regions, "county": counties, "category": categories}
+    url_values: dict[str, list[object]] = {
+        "year": list(years),
+        "quarter": [quarter] if quarter else [],
+        "region": list(regions),
+        "county": list(counties),
+        "category": list(categories),
+    }
     _write_url(url_values)
     st.session_state[session.URL_KEY] = {k: [str(x) for x in v] for k, v in url_values.items() if v}
     return Filters(

@@ -44,6 +44,10 @@ if not sid:
 st.query_params["subgrant"] = sid
 
 p = session.load(qc.profile, sid)
+if p is None:  # removed from the register since the list was read
+    st.info(f"Subgrant {md(sid)} is no longer in the award register. Choose another community above.")
+    st.stop()
+    raise SystemExit  # unreachable: st.stop() raises
 st.title(md(p["community"]))
 st.markdown(
     f"**{md(p['organization'])}** · subgrant **{md(p['subgrant_id'])}** · {md(p['allocation_category'])} · "
