@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from ingest.errors import DatabaseError, StopdashError
-from ingest.store.db import SCHEMA_VERSION, connection, refresh_derived
+from ingest.store.db import SCHEMA_VERSION, VOCABULARY_TABLES, connection, refresh_derived
 
 MANIFEST = "stopdash-backup.json"
 # The secret behind the protected counts of people (stopdash.suppression): a restored database must give
@@ -72,8 +72,8 @@ def restore(backup_dir: Path, db: Path) -> dict[str, int]:
     with connection(db) as con:
         con.execute("BEGIN")
         for table, expected in manifest["tables"].items():
-            if table in ("meta", "county_ref", "essential_discipline"):
-                continue  # written from this version's configuration when the database opened
+            if table in ("meta", "county_ref", *VOCABULARY_TABLES):
+                continue  # written from this version's configuration and vocabularies when the database opened
             con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet({_literal(backup_dir / f"{table}.parquet")})')
             got = (con.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,))[0]
             if got != expected:
