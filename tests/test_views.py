@@ -67,7 +67,29 @@ PUBLIC_VIEWS = {
         "leverage_ratio",
     ],
     "ta_priority": ["subgrant_id", "community", "period", "need_score", "reasons"],
-}
+    # Federal reporting (schema 3).
+    "federal_awards": [
+        "federal_award_number", "federal_fiscal_year", "award_amount", "admin_share", "period_start", "period_end",
+        "subgrants", "subawarded", "returned", "reawarded", "unobligated", "known",
+    ],
+    "allocation_ledger": [
+        "federal_award_number", "code", "check", "kind", "floor_or_cap", "base", "base_dollars", "required_dollars",
+        "actual_dollars", "actual_share", "met", "dollars_short_or_over", "base_with_admin_dollars",
+        "required_with_admin_dollars", "met_with_admin",
+    ],
+    "calendar_year_subgrant": [
+        "subgrant_id", "calendar_year", "quarters_reported", "partners", "partners_by_discipline", "mous_signed",
+        "meetings_held", "protocols_developed", "protocols_adopted", "protocols_reviewed", "survivor_practices_in_place",
+        "survivors_engaged", "services_served", "services_partially_served", "services_not_served", "leveraged_cash",
+        "leveraged_in_kind", "leveraged_total", "ta_requests",
+    ],
+    "report_timeliness": ["subgrant_id", "period", "due_on", "received_on", "days_late", "status"],
+    "match_status": [
+        "subgrant_id", "award_year", "match_required", "match_exempt", "documented_cash", "documented_in_kind",
+        "documented", "short_by", "met",
+    ],
+    "federal_deadlines": ["calendar_year", "deadline", "due_on", "what", "subgrant_id", "status"],
+}  # fmt: skip
 
 
 def test_public_views_keep_their_names_and_columns(db: Path) -> None:

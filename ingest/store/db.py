@@ -17,11 +17,13 @@ from string import Template
 
 import duckdb
 
+from ingest.allocation_rules import PREVENTION_AREA, RULES, SA_ALLOCATIONS
 from ingest.config import Settings, settings
 from ingest.errors import DatabaseError
 from ingest.vocab import (
     ADOPTED_STEP,
     ESSENTIAL_DISCIPLINES,
+    FUNDING_FORMS,
     FUNDING_TYPES,
     LEVELS,
     PRACTICE_STATUSES,
@@ -183,13 +185,44 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO ta_priority_cache SELECT * FROM ta_priority_live")
 
 
+def _text(value: str) -> str:
+    """A SQL string literal (the words come from the program, quoted all the same)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _allocation_rules_sql() -> str:
+    """The rows of the allocation_rule view: ingest.allocation_rules.RULES, in order."""
+    return ",\n    ".join(
+        f"({i}, {_text(r.code)}, {_text(r.check)}, {_text(r.kind)}, "
+        + (f"CAST({r.share} AS DECIMAL(5, 4))" if r.share is not None else "CAST(NULL AS DECIMAL(5, 4))")
+        + f", {_text(r.measure)}, CAST([{', '.join(_text(c) for c in r.categories)}] AS VARCHAR[]))"
+        for i, r in enumerate(RULES, start=1)
+    )
+
+
 def views_sql(cfg: Settings) -> str:
-    """views.sql with the TA-rule thresholds and weights of the configuration (ingest.config.TaRules) filled in."""
+    """views.sql with the configuration's numbers (TA rules, the federal calendar) and the allocation rules filled in."""
     r = cfg.ta_rules
+    f = cfg.federal
+    words = {
+        "allocation_rules": _allocation_rules_sql(),
+        "sa_allocations": ", ".join(f"({_text(c)}, {_text(a)})" for c, a in SA_ALLOCATIONS.items()),
+        "cash_form": _text(FUNDING_FORMS[0]),
+        "in_kind_form": _text(FUNDING_FORMS[1]),
+    }
     return Template(_sql("views.sql")).substitute(
-        {
+        words
+        | {
             name: repr(value)
             for name, value in {
+                "prevention_area": PREVENTION_AREA,
+                "report_due_days": f.report_due_days,
+                "financial_due_days": f.financial_report_due_days,
+                "annual_due_month": f.annual_data_due[0],
+                "annual_due_day": f.annual_data_due[1],
+                "admin_report_month": f.administrator_report_due[0],
+                "admin_report_day": f.administrator_report_due[1],
+                "ffata_threshold": f.ffata_threshold,
                 "stalled_below_step": r.protocol_stalled.below_step,
                 "stalled_quarters": r.protocol_stalled.min_quarters,
                 "w_stalled": r.protocol_stalled.weight,

@@ -30,7 +30,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import duckdb
 import pandas as pd
 
-from ingest.allocation_rules import CULTURALLY_SPECIFIC, PREVENTION_AREA, RULES, SA_ALLOCATIONS, VICTIM_SERVICES, Rule
+from ingest.allocation_rules import PREVENTION_AREA, RULES, SA_ALLOCATIONS, Rule
 from ingest.vocab import ALLOCATION_CATEGORIES
 from stopdash.queries.reader import Db, check_year, reader, rows
 

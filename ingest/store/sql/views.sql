@@ -263,3 +263,244 @@ FROM reasons;
 
 CREATE OR REPLACE TABLE ta_priority_cache AS SELECT * FROM ta_priority_live;
 CREATE OR REPLACE VIEW ta_priority AS SELECT * FROM ta_priority_cache;
+
+-- ---------------------------------------------------------------------------------------------
+-- Federal reporting (schema 3; docs/reporting-schema.md). The numbers in dollar-brace placeholders
+-- come from data/config.toml [federal]; the allocation rules from ingest/allocation_rules.py (the
+-- same RULES the Allocation page and export check per award year), both filled in by views_sql.
+
+-- The date every federal status is judged at: the latest reporting quarter's end plus the days a
+-- quarterly report is allowed, so figures do not move with the clock. NULL before any accepted report.
+CREATE OR REPLACE VIEW federal_as_of AS
+SELECT (quarter_end(period) + INTERVAL ${report_due_days} DAY)::DATE AS as_of, quarter_index(period) AS last_q
+FROM reporting_quarter;
+
+CREATE OR REPLACE VIEW federal_awards AS
+WITH numbers AS (
+    SELECT federal_award_number FROM federal_award
+    UNION
+    SELECT federal_award_number FROM subgrant WHERE federal_award_number IS NOT NULL
+), sub AS (
+    SELECT federal_award_number, count(*) AS subgrants, sum(award_amount) AS subawarded, sum(returned_unused) AS returned
+    FROM subgrant WHERE federal_award_number IS NOT NULL GROUP BY ALL
+)
+SELECT n.federal_award_number, f.federal_fiscal_year, f.award_amount, f.admin_share, f.period_start, f.period_end,
+       CAST(coalesce(s.subgrants, 0) AS INTEGER) AS subgrants,
+       CAST(coalesce(s.subawarded, 0) AS DECIMAL(14, 2)) AS subawarded,
+       CAST(s.returned AS DECIMAL(14, 2)) AS returned,
+       CAST(NULL AS DECIMAL(14, 2)) AS reawarded,  -- not tracked: the register does not say which awards re-use returned funds
+       CAST(f.award_amount - f.admin_share - coalesce(s.subawarded, 0) + coalesce(s.returned, 0) AS DECIMAL(14, 2)) AS unobligated,
+       f.federal_award_number IS NOT NULL AS known
+FROM numbers n
+LEFT JOIN federal_award f USING (federal_award_number)
+LEFT JOIN sub s USING (federal_award_number);
+
+-- The allocation rules, one row each (generated from ingest/allocation_rules.py RULES).
+CREATE OR REPLACE VIEW allocation_rule AS
+SELECT * FROM (VALUES
+    ${allocation_rules}
+) AS t(position, code, "check", kind, share, measure, categories);
+
+CREATE OR REPLACE VIEW sa_allocation AS
+SELECT * FROM (VALUES ${sa_allocations}) AS t(allocation_category, allocation);
+
+CREATE OR REPLACE VIEW allocation_ledger AS
+WITH sub AS (
+    SELECT a.federal_award_number, a.allocation_category, a.award_amount, coalesce(a.sa_amount, 0) AS sa_amount,
+           EXISTS (SELECT 1 FROM award_purpose_areas p
+                   WHERE p.subgrant_id = a.subgrant_id AND p.purpose_area = ${prevention_area}) AS prevention
+    FROM awards a WHERE a.federal_award_number IS NOT NULL
+), base AS (
+    SELECT s.federal_award_number, sum(s.award_amount) AS base_dollars,
+           any_value(f.award_amount - f.admin_share) AS base_with_admin
+    FROM sub s LEFT JOIN federal_award f USING (federal_award_number)
+    GROUP BY ALL HAVING sum(s.award_amount) > 0
+), measured AS (
+    SELECT r.position, r.code, s.federal_award_number,
+           CASE r.measure
+               WHEN 'categories' THEN coalesce(sum(s.award_amount) FILTER (WHERE list_contains(r.categories, s.allocation_category)), 0)
+               WHEN 'sexual_assault' THEN sum(s.sa_amount)
+               WHEN 'purpose_area' THEN coalesce(sum(s.award_amount) FILTER (WHERE s.prevention), 0)
+               WHEN 'sa_allocations' THEN coalesce(sum(s.sa_amount) FILTER (WHERE x.allocation IS NOT NULL AND s.sa_amount > 0), 0)
+           END AS actual,
+           count(DISTINCT x.allocation) FILTER (WHERE s.sa_amount > 0) AS allocations
+    FROM allocation_rule r
+    CROSS JOIN sub s
+    LEFT JOIN sa_allocation x ON x.allocation_category = s.allocation_category
+    GROUP BY r.position, r.code, r.measure, r.categories, s.federal_award_number
+), required AS (
+    SELECT m.*, r."check", r.kind, r.share, b.base_dollars, b.base_with_admin,
+           -- A floor's required dollars are rounded up to the cent, a cap's down, as in the Allocation page.
+           CASE r.kind WHEN 'floor' THEN ceil(b.base_dollars * r.share * 100) / 100
+                       WHEN 'cap' THEN floor(b.base_dollars * r.share * 100) / 100 END AS req,
+           CASE r.kind WHEN 'floor' THEN ceil(b.base_with_admin * r.share * 100) / 100
+                       WHEN 'cap' THEN floor(b.base_with_admin * r.share * 100) / 100 END AS req_admin
+    FROM measured m JOIN allocation_rule r USING (position, code) JOIN base b USING (federal_award_number)
+)
+SELECT federal_award_number, code, "check", kind,
+       CAST(share AS DOUBLE) AS floor_or_cap,
+       'Dollars subawarded on this federal award (the register''s award amounts of its subgrants)' AS base,
+       CAST(base_dollars AS DECIMAL(14, 2)) AS base_dollars,
+       CAST(req AS DECIMAL(14, 2)) AS required_dollars,
+       CAST(actual AS DECIMAL(14, 2)) AS actual_dollars,
+       round(CAST(actual AS DOUBLE) / CAST(base_dollars AS DOUBLE), 6) AS actual_share,
+       CASE kind WHEN 'floor' THEN actual >= req WHEN 'cap' THEN actual <= req ELSE allocations >= 2 END AS met,
+       CAST(actual - req AS DECIMAL(14, 2)) AS dollars_short_or_over,
+       CAST(base_with_admin AS DECIMAL(14, 2)) AS base_with_admin_dollars,
+       CAST(req_admin AS DECIMAL(14, 2)) AS required_with_admin_dollars,
+       CASE kind WHEN 'floor' THEN actual >= req_admin WHEN 'cap' THEN actual <= req_admin
+                 ELSE CASE WHEN base_with_admin IS NOT NULL THEN allocations >= 2 END END AS met_with_admin
+FROM required
+ORDER BY federal_award_number, position;
+
+-- The year's roll-up of a subgrant's accepted quarterly reports. "At year end" is the latest quarter
+-- of the year whose report had the sheet in question; NULL where no report of the year had it.
+CREATE OR REPLACE VIEW calendar_year_subgrant AS
+WITH q AS (
+    SELECT s.*, CAST(left(s.period, 4) AS INTEGER) AS calendar_year FROM current_submission s
+), last_with AS (
+    SELECT subgrant_key, calendar_year,
+           arg_max(submission_id, period) FILTER (WHERE has_partners) AS partners_sub,
+           arg_max(period, period) FILTER (WHERE has_partners) AS partners_period,
+           arg_max(period, period) FILTER (WHERE has_practices) AS practices_period
+    FROM q GROUP BY ALL
+), par AS (
+    SELECT l.subgrant_key, l.calendar_year, CAST(len(list_distinct(flatten(list(p.names)))) AS INTEGER) AS partners,
+           map_from_entries(list(struct_pack(k := p.discipline, v := p.n)) FILTER (WHERE p.discipline IS NOT NULL)) AS by_discipline
+    FROM last_with l
+    LEFT JOIN (SELECT submission_id, discipline, list(DISTINCT partner) AS names, CAST(count(DISTINCT partner) AS INTEGER) AS n
+               FROM partner_row GROUP BY ALL) p ON p.submission_id = l.partners_sub
+    WHERE l.partners_sub IS NOT NULL
+    GROUP BY ALL
+), pro AS (
+    SELECT q.subgrant_key, q.calendar_year,
+           count(DISTINCT r.protocol) FILTER (WHERE r.step >= adopted_step() - 1) AS developed,
+           count(DISTINCT r.protocol) FILTER (WHERE year(r.adopted_on) = q.calendar_year) AS adopted,
+           count(DISTINCT r.protocol) FILTER (WHERE year(r.last_reviewed_on) = q.calendar_year) AS reviewed
+    FROM q LEFT JOIN protocol_row r USING (submission_id) WHERE q.has_protocols GROUP BY ALL
+), svc AS (
+    SELECT q.subgrant_key, q.calendar_year, sum(r.served) AS served, sum(r.partially_served) AS partially, sum(r.not_served) AS not_served
+    FROM q LEFT JOIN service_row r USING (submission_id) WHERE q.has_services GROUP BY ALL
+), fun AS (
+    SELECT q.subgrant_key, q.calendar_year,
+           sum(r.amount) FILTER (WHERE r.form = ${cash_form}) AS cash,
+           sum(r.amount) FILTER (WHERE r.form = ${in_kind_form}) AS in_kind,
+           sum(r.amount) AS total
+    FROM q LEFT JOIN funding_row r USING (submission_id) WHERE q.has_funding GROUP BY ALL
+), ta AS (
+    SELECT q.subgrant_key, q.calendar_year, count(r.row_num) AS n
+    FROM q LEFT JOIN ta_row r USING (submission_id) WHERE q.has_ta GROUP BY ALL
+), base AS (
+    SELECT subgrant_key, any_value(subgrant_id) AS subgrant_id, calendar_year, count(DISTINCT period) AS quarters_reported,
+           sum(meetings_held) AS meetings_held, sum(survivors_engaged) AS survivors_engaged
+    FROM q GROUP BY subgrant_key, calendar_year
+)
+SELECT b.subgrant_id, b.calendar_year,
+       CAST(b.quarters_reported AS INTEGER) AS quarters_reported,
+       CAST(par.partners AS INTEGER) AS partners,
+       CAST(CASE WHEN l.partners_sub IS NOT NULL THEN coalesce(par.by_discipline, MAP {}) END AS MAP(VARCHAR, INTEGER)) AS partners_by_discipline,
+       CAST(cpp.mous_signed AS INTEGER) AS mous_signed,
+       CAST(b.meetings_held AS INTEGER) AS meetings_held,
+       CAST(pro.developed AS INTEGER) AS protocols_developed,
+       CAST(pro.adopted AS INTEGER) AS protocols_adopted,
+       CAST(pro.reviewed AS INTEGER) AS protocols_reviewed,
+       CAST(cpr.practices_in_place AS INTEGER) AS survivor_practices_in_place,
+       CAST(b.survivors_engaged AS INTEGER) AS survivors_engaged,
+       CAST(svc.served AS INTEGER) AS services_served,
+       CAST(svc.partially AS INTEGER) AS services_partially_served,
+       CAST(svc.not_served AS INTEGER) AS services_not_served,
+       CAST(CASE WHEN fun.subgrant_key IS NOT NULL THEN coalesce(fun.cash, 0) END AS DECIMAL(14, 2)) AS leveraged_cash,
+       CAST(CASE WHEN fun.subgrant_key IS NOT NULL THEN coalesce(fun.in_kind, 0) END AS DECIMAL(14, 2)) AS leveraged_in_kind,
+       CAST(CASE WHEN fun.subgrant_key IS NOT NULL THEN coalesce(fun.total, 0) END AS DECIMAL(14, 2)) AS leveraged_total,
+       CAST(ta.n AS INTEGER) AS ta_requests
+FROM base b
+JOIN last_with l USING (subgrant_key, calendar_year)
+LEFT JOIN par USING (subgrant_key, calendar_year)
+LEFT JOIN community_period cpp ON cpp.subgrant_id = b.subgrant_id AND cpp.period = l.partners_period
+LEFT JOIN community_period cpr ON cpr.subgrant_id = b.subgrant_id AND cpr.period = l.practices_period
+LEFT JOIN pro USING (subgrant_key, calendar_year)
+LEFT JOIN svc USING (subgrant_key, calendar_year)
+LEFT JOIN fun USING (subgrant_key, calendar_year)
+LEFT JOIN ta USING (subgrant_key, calendar_year);
+
+-- Every quarter a subgrant owes a report (its dates overlap the quarter, as expected_reports), through the
+-- end of the latest reporting quarter's calendar year; received on = the day the first accepted file came in.
+CREATE OR REPLACE VIEW report_timeliness AS
+WITH owed AS (
+    SELECT g.subgrant_key, g.subgrant_id, quarter_label(q) AS period, a.as_of
+    FROM subgrant g, federal_as_of a,
+         range(quarter_index(quarter_of(g.start_date)), least(quarter_index(quarter_of(g.end_date)), a.last_q // 4 * 4 + 3) + 1) AS r(q)
+    WHERE a.as_of IS NOT NULL
+), first_in AS (
+    SELECT subgrant_key, period, min(ingested_at)::DATE AS received_on
+    FROM submission WHERE status IN ('accepted', 'accepted_with_errors', 'superseded') GROUP BY ALL
+), dated AS (
+    SELECT o.subgrant_id, o.period, (quarter_end(o.period) + INTERVAL ${report_due_days} DAY)::DATE AS due_on, f.received_on, o.as_of
+    FROM owed o LEFT JOIN first_in f USING (subgrant_key, period)
+)
+SELECT subgrant_id, period, due_on, received_on,
+       CAST(CASE WHEN received_on IS NOT NULL THEN greatest(received_on - due_on, 0)
+                 WHEN due_on <= as_of THEN as_of - due_on END AS INTEGER) AS days_late,
+       CASE WHEN received_on IS NOT NULL THEN CASE WHEN received_on <= due_on THEN 'on time' ELSE 'late' END
+            WHEN due_on > as_of THEN 'not yet due'
+            ELSE 'missing' END AS status
+FROM dated;
+
+-- Match: what the register requires against what the accepted reports document.
+CREATE OR REPLACE VIEW match_status AS
+WITH doc AS (
+    SELECT s.subgrant_key,
+           sum(r.amount) FILTER (WHERE r.counts_toward_match AND r.form = ${cash_form}) AS cash,
+           sum(r.amount) FILTER (WHERE r.counts_toward_match AND r.form = ${in_kind_form}) AS in_kind,
+           sum(r.amount) FILTER (WHERE r.counts_toward_match) AS total
+    FROM current_submission s LEFT JOIN funding_row r USING (submission_id)
+    WHERE s.has_funding GROUP BY ALL
+)
+SELECT a.subgrant_id, a.award_year, a.match_required, a.match_exempt,
+       CAST(CASE WHEN d.subgrant_key IS NOT NULL THEN coalesce(d.cash, 0) END AS DECIMAL(14, 2)) AS documented_cash,
+       CAST(CASE WHEN d.subgrant_key IS NOT NULL THEN coalesce(d.in_kind, 0) END AS DECIMAL(14, 2)) AS documented_in_kind,
+       CAST(CASE WHEN d.subgrant_key IS NOT NULL THEN coalesce(d.total, 0) END AS DECIMAL(14, 2)) AS documented,
+       CAST(CASE WHEN a.match_exempt THEN 0 ELSE greatest(a.match_required - coalesce(d.total, 0), 0) END AS DECIMAL(14, 2)) AS short_by,
+       CASE WHEN a.match_exempt THEN true ELSE a.match_required - coalesce(d.total, 0) <= 0 END AS met
+FROM awards a
+JOIN subgrant g ON g.subgrant_id = a.subgrant_id
+LEFT JOIN doc d ON d.subgrant_key = g.subgrant_key;
+
+-- The federal calendar of each year a subgrant runs in: state-level dates (subgrant_id NULL) and each
+-- subgrant's own. Status is judged at federal_as_of, never at today's clock.
+CREATE OR REPLACE VIEW federal_deadlines AS
+WITH years AS (
+    SELECT DISTINCT y AS calendar_year
+    FROM subgrant g, range(year(g.start_date), year(g.end_date) + 1) AS r(y)
+), dated AS (
+    SELECT CAST(left(t.period, 4) AS INTEGER) AS calendar_year, 'Quarterly progress report' AS deadline, t.due_on,
+           'The ' || t.period || ' progress report from the subgrantee' AS what, t.subgrant_id, t.status
+    FROM report_timeliness t
+    UNION ALL
+    SELECT y.calendar_year, 'Quarterly financial report',
+           (quarter_end(CAST(y.calendar_year AS VARCHAR) || '-Q' || CAST(q AS VARCHAR)) + INTERVAL ${financial_due_days} DAY)::DATE,
+           'The state''s financial report for ' || y.calendar_year || '-Q' || q, NULL, NULL
+    FROM years y, range(1, 5) AS r(q)
+    UNION ALL
+    SELECT y.calendar_year, 'Subgrantee annual data',
+           make_date(y.calendar_year + 1, ${annual_due_month}, ${annual_due_day}),
+           'The subgrantee''s annual progress data for ' || y.calendar_year || ' in the federal reporting tool',
+           g.subgrant_id,
+           CASE WHEN i.submitted_on IS NOT NULL THEN 'submitted' END
+    FROM years y
+    JOIN subgrant g ON y.calendar_year BETWEEN year(g.start_date) AND year(g.end_date)
+    LEFT JOIN impact_status i ON i.subgrant_key = g.subgrant_key AND i.calendar_year = y.calendar_year
+    UNION ALL
+    SELECT y.calendar_year, 'STOP Administrator report', make_date(y.calendar_year + 1, ${admin_report_month}, ${admin_report_day}),
+           'The state''s STOP Administrator report for ' || y.calendar_year, NULL, NULL
+    FROM years y
+    UNION ALL
+    SELECT year(g.award_date), 'Subaward report (FFATA)',
+           (date_trunc('month', g.award_date) + INTERVAL 2 MONTH - INTERVAL 1 DAY)::DATE,
+           'The federal subaward report of a subaward of ' || printf('$$%,.2f', g.award_amount) || ' made on ' || strftime(g.award_date, '%Y-%m-%d'),
+           g.subgrant_id, NULL
+    FROM subgrant g WHERE g.award_amount >= ${ffata_threshold} AND g.award_date IS NOT NULL
+)
+SELECT d.calendar_year, d.deadline, d.due_on, d.what, d.subgrant_id,
+       coalesce(d.status, CASE WHEN a.as_of IS NULL THEN NULL WHEN d.due_on > a.as_of THEN 'not yet due' ELSE 'due date passed' END) AS status
+FROM dated d LEFT JOIN federal_as_of a ON true;
