@@ -1,10 +1,12 @@
-"""Small display helpers shared by the pages: number formats, metrics, chart-with-table, links, downloads."""
+"""Small display helpers shared by the pages: number formats, metrics, chart-with-table, long tables, links, downloads."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +27,11 @@ PLOTLY_CONFIG = {
 LINK_LABEL = "Subgrant"
 # Streamlit wraps long text in table cells only when rows are taller than 4rem (64 px).
 WRAP_ROWS = 68
+# A table first shows this many rows (the most in need of attention first: the callers sort so); a search box and
+# "Rows shown" choice give the rest on request, so no page draws more than a screenful of rows unasked.
+FIRST_ROWS = 15
+ROW_PX = 35  # st.dataframe's default row height
+COMMUNITY_PAGE = Path(__file__).parent / "views" / "community.py"
 
 
 # --- Numbers ------------------------------------------------------------------------------------
@@ -115,14 +122,20 @@ def is_zero_change(delta: str) -> bool:
 
 
 def chart(
-    fig: go.Figure, table: pd.DataFrame, *, key: str, column_config: Mapping[str, Any] | None = None, caption: str | None = None
+    fig: go.Figure,
+    table: pd.DataFrame,
+    *,
+    key: str,
+    column_config: Mapping[str, Any] | None = None,
+    caption: str | None = None,
+    order: str | None = None,
 ) -> None:
-    """A chart with the table behind it one click away (the "Table" tab)."""
+    """A chart with the table behind it one click away (the "Table" tab); *order* says how a long table is sorted."""
     tab_chart, tab_table = st.tabs(["Chart", "Table"])
     with tab_chart:
         st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=f"{key}_chart")
     with tab_table:
-        table_view(table, column_config=column_config, key=f"{key}_table")
+        table_view(table, column_config=column_config, key=f"{key}_table", order=order)
     if caption:
         st.caption(caption)
 
@@ -134,11 +147,125 @@ def table_view(
     key: str | None = None,
     height: int | str = "auto",
     row_height: int | None = None,
+    order: str | None = None,
 ) -> None:
-    """A table with readable headers ("source_file" → "Source file") unless *column_config* names the column."""
+    """A table with readable headers ("source_file" → "Source file") unless *column_config* names the column.
+
+    A table of more than FIRST_ROWS rows becomes a long table (first rows, search, more on request); a table
+    that links to communities gets a keyboard-operable "Open a community" control below it.
+    """
+    if key is not None and height == "auto" and len(df) > FIRST_ROWS:
+        long_table(df, key=key, column_config=column_config, row_height=row_height, order=order)
+        return
+    _grid(df, column_config=column_config, key=key, height=height, row_height=row_height)
+    if key is not None and _link_column(df) is not None:
+        open_community(df, key=key)
+
+
+def _grid(df: pd.DataFrame, *, column_config: Mapping[str, Any] | None, key: str | None, height: int | str, row_height: int | None) -> None:
     config: dict[str, Any] = {str(c): str(c).replace("_", " ").capitalize() for c in df.columns}
     config.update(column_config or {})
-    st.dataframe(df, hide_index=True, column_config=config, key=key, height=height, row_height=row_height)
+    drawn: Any = table_height(len(df), row_height) if height == "auto" else height
+    st.dataframe(df, hide_index=True, column_config=config, key=key, height=drawn, row_height=row_height)
+
+
+def table_height(rows: int, row_height: int | None = None) -> int:
+    """Pixels for at most FIRST_ROWS rows and the header: more rows scroll inside the grid, not down the page."""
+    return (min(rows, FIRST_ROWS) + 1) * (row_height or ROW_PX) + 3
+
+
+def long_table(
+    df: pd.DataFrame,
+    *,
+    key: str,
+    column_config: Mapping[str, Any] | None = None,
+    row_height: int | None = None,
+    search: Sequence[str] = ("subgrant_id", "community", "label"),
+    noun: str = "rows",
+    order: str | None = None,
+) -> None:
+    """The first FIRST_ROWS rows of *df* (sorted by the caller, most in need first), a search box over the *search*
+    columns and a "Rows shown" choice (first 15, first 50, all); a rerun of these controls redraws this table only."""
+    _long_table(df, key, dict(column_config or {}), row_height, tuple(search), noun, order)
+
+
+@st.fragment
+def _long_table(
+    df: pd.DataFrame,
+    key: str,
+    column_config: dict[str, Any],
+    row_height: int | None,
+    search: tuple[str, ...],
+    noun: str,
+    order: str | None,
+) -> None:
+    total = len(df)
+    if _link_column(df) is not None and noun == "rows":
+        noun = "communities"
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    query = row.text_input(f"Search {noun}", key=f"{key}_search", placeholder="Subgrant ID or name", width=320)
+    choices = [n for n in (FIRST_ROWS, 50) if n < total] + [total]
+    wanted = row.selectbox(
+        "Rows shown",
+        choices,
+        format_func=lambda n: f"All {n:,}" if n == total else f"First {n}",
+        key=f"{key}_rows",
+        width=160,
+    )
+    found = df
+    if query.strip():
+        columns = [c for c in search if c in df.columns]
+        words = query.strip().lower()
+        hit = pd.Series(False, index=df.index)
+        for c in columns:
+            text = df[c].map(lambda v: _subgrant_of(v) if isinstance(v, str) else ("" if missing(v) else str(v)))
+            hit |= text.str.lower().str.contains(words, regex=False)
+        found = df[hit]
+    shown = found.head(int(wanted))
+    matching = f" matching “{query.strip()}”" if query.strip() else ""
+    st.caption(f"Showing {len(shown):,} of {len(found):,} {noun}{matching}" + (f", {order}." if order else "."))
+    if found.empty:
+        st.info(f"No {noun} match “{query.strip()}”. Try part of a subgrant ID or a name, or clear the search box.")
+        return
+    _grid(shown, column_config=column_config, key=f"{key}_grid", height="auto", row_height=row_height)
+    if _link_column(shown) is not None:
+        open_community(shown, key=key)
+
+
+def _subgrant_of(value: str) -> str:
+    """The subgrant ID of a Community page link (as with_links makes them), or *value* itself."""
+    if value.startswith("community?"):
+        return parse_qs(urlparse(value).query).get("subgrant", [value])[0]
+    return value
+
+
+def _link_column(df: pd.DataFrame) -> str | None:
+    """The column of *df* holding Community page links, if any."""
+    for c in df.columns:
+        values = df[c].dropna()
+        if len(values) and isinstance(values.iloc[0], str) and values.iloc[0].startswith("community?"):
+            return str(c)
+    return None
+
+
+def open_community(df: pd.DataFrame, *, key: str) -> None:
+    """A keyboard-operable way to open a community of the table (its canvas grid is out of reach of the Tab key):
+    a choice of the rows shown and a link to the chosen community's page."""
+    column = _link_column(df)
+    if column is None:
+        return
+    links = list(dict.fromkeys(df[column].dropna()))
+    names = df.drop_duplicates(column).set_index(column)["community"] if "community" in df.columns else None
+
+    def label(url: str) -> str:
+        name = names.get(url) if names is not None else None
+        return f"{_subgrant_of(url)} · {name}" if isinstance(name, str) and name else _subgrant_of(url)
+
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+    url = row.selectbox("Open a community from this table", links, format_func=label, key=f"{key}_open", width=360)
+    if url:
+        params = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(urlparse(url).query).items()}
+        row.page_link(COMMUNITY_PAGE, label=f"Open {_subgrant_of(url)}", icon=":material/arrow_forward:", query_params=params)
 
 
 def with_links(df: pd.DataFrame, key: str = "subgrant_id") -> pd.DataFrame:

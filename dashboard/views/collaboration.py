@@ -63,13 +63,13 @@ else:
         "4 Coalition, 5 Collaboration. Not scored: fewer than 7 indicators readable.",
     )
 
-# A grid of more rows than this is unreadable (and slow to draw for a national roll-up): the chart
-# shows the communities most in need of attention, the table behind it all of them.
-MAX_DRAWN = 40
+# A grid of more rows than a screenful is unreadable (and slow to draw for a national roll-up): the chart
+# shows the communities most in need of attention, the table behind it all of them, on request.
+MAX_DRAWN = 20
 
 
 def drawn_note(drawn: int, total: int, which: str) -> str:
-    return f" Drawn: the {drawn} {which} of {total} communities; the Table tab lists all of them." if total > drawn else ""
+    return f" Drawn: the {drawn} {which} of {total} communities; the Table tab finds any of them." if total > drawn else ""
 
 
 # --- Community × indicator -------------------------------------------------------------------------
@@ -103,6 +103,7 @@ else:
         fig,
         ui.with_links(wide),
         key="indicators",
+        order="lowest mean score first",
         column_config={"subgrant_id": ui.link_column(), "mean_score": st.column_config.NumberColumn("Mean", format="%.2f")},
         caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()) + drawn_note(min(MAX_DRAWN, len(ranked)), len(ranked), "lowest"),
     )
@@ -116,7 +117,7 @@ else:
     partners = charts.with_labels(partners)
     essential = {*ESSENTIAL_DISCIPLINES, TRIBAL_DISCIPLINE}
     present = [d for d in DISCIPLINES if d in set(partners["discipline"])] + sorted(set(partners["discipline"]) - set(DISCIPLINES))
-    names = {d: (SHORT.get(d, d) + (" *" if d in essential else "")) for d in present}
+    names = {d: (SHORT.get(d) or str(d)) + (" *" if d in essential else "") for d in present}
     breadth = partners.groupby("label")["discipline"].nunique().sort_values(kind="stable")
     fewest = list(breadth.index[:MAX_DRAWN])  # fewest disciplines at the table first
     fig = charts.heatmap(
@@ -136,10 +137,13 @@ else:
     fig.update_xaxes(tickangle=-45)
     wide = partners.pivot_table(index=["subgrant_id", "community"], columns="discipline", values="partners", fill_value=0)
     wide = wide.reindex(columns=present).reset_index()
+    wide = wide.assign(_breadth=wide["subgrant_id"].map(partners.groupby("subgrant_id")["discipline"].nunique()))
+    wide = wide.sort_values(["_breadth", "community"], kind="stable").drop(columns="_breadth")  # fewest first, as drawn
     ui.chart(
         fig,
         ui.with_links(wide),
         key="table",
+        order="fewest disciplines at the table first",
         column_config={"subgrant_id": ui.link_column()},
         caption="Blank: no partner from that discipline. * Essential discipline (Tribal government: essential when "
         "the subgrant serves a tribal nation)." + drawn_note(len(fewest), len(breadth), "with the fewest disciplines"),
@@ -176,6 +180,7 @@ else:
     ui.table_view(
         ui.with_links(missing[["subgrant_id", "community", "essential_missing", "missing_count", "disciplines_present"]]),
         key="missing_list",
+        order="most essential disciplines missing first",
         row_height=ui.WRAP_ROWS,
         column_config={
             "subgrant_id": ui.link_column(),
@@ -214,8 +219,9 @@ else:
             x_title="Change in score (points)",
             hover="detail",
         ),
-        ui.with_links(changes),
+        ui.with_links(changes.sort_values("change", kind="stable")),
         key="movers",
+        order="biggest fallers first",
         column_config={
             "subgrant_id": ui.link_column(),
             "before": st.column_config.NumberColumn(format="%.2f"),

@@ -14,6 +14,9 @@ period = session.period()
 st.title("Survivor engagement")
 ui.quarter_caption("Snapshots")
 
+# A grid of more communities than a screenful is unreadable (a national roll-up would be 50,000 px tall): the
+# chart shows those with the fewest practices in place, the table behind it finds any of them.
+MAX_DRAWN = 20
 STATUS_COLORS = {"In place": "#0072B2", "Planned": "#E69F00", "Not in place": "#D9D9D9"}
 labels = {code: f"{code} · {name}" for code, name in PRACTICES.items()}
 
@@ -34,7 +37,7 @@ else:
         ui.metric("With none in place", ui.count(int((per_community == 0).sum())))
 
     st.header(f"Adoption of each practice, {period}")
-    adoption["practice"] = adoption["practice_code"].map(lambda c: charts.wrap(labels.get(c, c), 46))
+    adoption["practice"] = adoption["practice_code"].map(lambda c: charts.wrap(labels.get(c) or str(c), 46))
     adoption["count_text"] = adoption["communities"].map(lambda n: f"{n:,} communities")
     ui.chart(
         charts.bar(
@@ -62,8 +65,9 @@ else:
 
     st.header(f"Practices by community, {period}")
     matrix = charts.with_labels(matrix)
+    ranked = list(dict.fromkeys(matrix["label"]))  # fewest in place first
     fig = charts.status_matrix(
-        matrix,
+        matrix[matrix["label"].isin(ranked[:MAX_DRAWN])],
         "practice_code",
         "label",
         "status",
@@ -73,33 +77,23 @@ else:
         statuses=list(PRACTICE_STATUSES),
         colors=[STATUS_COLORS[s] for s in PRACTICE_STATUSES],
         x_order=list(PRACTICES),
-        y_order=list(dict.fromkeys(matrix["label"])),
+        y_order=ranked[:MAX_DRAWN],
         x_labels=labels,
     )
     wide = matrix.pivot_table(index=["subgrant_id", "community", "in_place"], columns="practice_code", values="status", aggfunc="first")
-    wide = wide.reindex(columns=[c for c in PRACTICES if c in wide.columns]).reset_index()
+    wide = wide.reindex(columns=[c for c in PRACTICES if c in wide.columns]).reset_index().sort_values(["in_place", "community"])
     ui.chart(
         fig,
         ui.with_links(wide),
         key="matrix",
+        order="fewest practices in place first",
         column_config={"subgrant_id": ui.link_column(), "in_place": "In place (count)"},
-        caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items()),
-    )
-
-st.header(f"Communities with no practice in place, {period}")
-none = session.load(no_practice_in_place, f)
-if none.empty:
-    st.info("Every reporting community has at least one survivor-engagement practice in place, for these filters.")
-else:
-    ui.table_view(
-        ui.with_links(none),
-        key="none",
-        column_config={
-            "subgrant_id": ui.link_column(),
-            "community": "Community",
-            "planned": "Practices planned",
-            "quarters_without": "Quarters reported with none in place",
-        },
+        caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items())
+        + (
+            f" Drawn: the {MAX_DRAWN} communities with the fewest practices in place, of {len(ranked)}; the Table tab finds any of them."
+            if len(ranked) > MAX_DRAWN
+            else ""
+        ),
     )
 
 st.header("Survivors engaged over time")
@@ -126,4 +120,21 @@ else:
         key="engaged",
         caption="Sum over reporting communities of the survivors who took part in the collaborative's "
         f"work in the quarter (one protected count per report, no names). {ui.suppression_note()}",
+    )
+
+st.header(f"Communities with no practice in place, {period}")
+none = session.load(no_practice_in_place, f)
+if none.empty:
+    st.info("Every reporting community has at least one survivor-engagement practice in place, for these filters.")
+else:
+    ui.table_view(
+        ui.with_links(none),
+        key="none",
+        order="longest without a practice first",
+        column_config={
+            "subgrant_id": ui.link_column(),
+            "community": "Community",
+            "planned": "Practices planned",
+            "quarters_without": "Quarters reported with none in place",
+        },
     )
