@@ -6,7 +6,12 @@ still holding a moment later. Each page is timed on a fresh open (a new browser 
 after an in-app click on its link in the sidebar, median of *repeat*. A bare Streamlit page (a title,
 a metric, one plotly chart, a small table) is served the same way, in the same run, as the yardstick.
 
-Run alone: python bench/browser.py --db data/demo/demo.duckdb   (bench/run.py calls it on both databases)
+The goals, checked on the figures (printed, never asserted): on a fresh open every page within GOAL_FRESH of the
+bare page; after an in-app click within GOAL_IN_APP of it; on the national database no page more than GOAL_NATIONAL
+of its demo time.
+
+Run alone: python bench/browser.py --db data/demo/demo.duckdb [--national]   (bench/run.py calls it on both databases;
+--national builds the national database of 2,500 subgrants x 20 quarters with bench/run.py's steps, a few minutes)
 Figures are printed, never asserted.
 """
 
@@ -31,6 +36,9 @@ sys.path.insert(0, str(ROOT))
 from stopdash.cli import dashboard_command  # noqa: E402
 
 CHROMIUM = os.environ.get("STOPDASH_CHROMIUM", "/usr/bin/chromium")
+GOAL_FRESH = 1.3  # fresh open, times the bare page
+GOAL_IN_APP = 0.4  # in-app click, times the bare page's fresh open
+GOAL_NATIONAL = 1.3  # national database, times the same page on the demo
 SETTLE_S = 0.4  # the drawn state must still hold this long after it first holds
 TIMEOUT_S = 120.0
 # The page titles in the sidebar and their URL paths (st.Page takes the path from the file name).
@@ -191,29 +199,71 @@ def measure(databases: dict[str, Path], repeat: int = 3) -> dict[str, Any]:
     return out
 
 
-def print_table(figures: dict[str, Any], apptest: dict[str, dict[str, float]] | None = None) -> None:
-    """Pages side by side: browser fresh and in-app per database, the AppTest figure, and the bare page."""
+def print_table(figures: dict[str, Any], apptest: dict[str, dict[str, float]] | None = None) -> dict[str, list[str]]:
+    """Pages side by side: browser fresh and in-app per database, the AppTest figure, the height drawn, the ratios
+    to the bare page (and national to demo), then the goals; returns the pages missing each goal."""
     bare = figures["bare"]["fresh_s"]
     print(f"  bare page (title, metric, one chart, small table): fresh {bare:.2f} s")
     labels = [k for k in figures if k != "bare"]
-    head = "  {:<22}".format("page") + "".join(f"{lab + ' fresh':>15}{'in-app':>9}{'AppTest':>9}{'px':>8}" for lab in labels)
-    print(head + "   fresh/bare")
+    head = "  {:<20}".format("page")
+    for lab in labels:
+        head += f"{lab + ' fresh':>15}{'in-app':>8}{'AppTest':>9}{'px':>7}{'fresh/bare':>11}{'in-app/bare':>12}"
+    if {"demo", "national"} <= set(labels):
+        head += f"{'national/demo':>14}"
+    print(head, flush=True)
+    missed: dict[str, list[str]] = {}
     for page in PAGES:
-        line = f"  {page:<22}"
+        line = f"  {page:<20}"
         for lab in labels:
             f = figures[lab][page]
             at = (apptest or {}).get(lab, {}).get(page)
-            line += f"{f['fresh_s']:>13.2f} s{f['in_app_s']:>7.2f} s{(f'{at:.2f} s' if at is not None else '-'):>9}{f['height_px']:>8.0f}"
-        line += "   " + " ".join(f"{figures[lab][page]['fresh_s'] / bare:.2f}x" for lab in labels)
+            fresh, in_app = f["fresh_s"] / bare, f["in_app_s"] / bare
+            line += f"{f['fresh_s']:>13.2f} s{f['in_app_s']:>6.2f} s{(f'{at:.2f} s' if at is not None else '-'):>9}"
+            line += f"{f['height_px']:>7.0f}{fresh:>10.2f}x{in_app:>11.2f}x"
+            if fresh > GOAL_FRESH:
+                missed.setdefault(f"{lab}: fresh open within {GOAL_FRESH}x the bare page", []).append(f"{page} {fresh:.2f}x")
+            if in_app > GOAL_IN_APP:
+                missed.setdefault(f"{lab}: in-app click within {GOAL_IN_APP}x the bare page", []).append(f"{page} {in_app:.2f}x")
+        if {"demo", "national"} <= set(labels):
+            scale = figures["national"][page]["fresh_s"] / figures["demo"][page]["fresh_s"]
+            line += f"{scale:>13.2f}x"
+            if scale > GOAL_NATIONAL:
+                missed.setdefault(f"national: fresh open within {GOAL_NATIONAL}x the demo's", []).append(f"{page} {scale:.2f}x")
         print(line, flush=True)
+    goals = [f"{lab}: fresh open within {GOAL_FRESH}x the bare page" for lab in labels]
+    goals += [f"{lab}: in-app click within {GOAL_IN_APP}x the bare page" for lab in labels]
+    if {"demo", "national"} <= set(labels):
+        goals.append(f"national: fresh open within {GOAL_NATIONAL}x the demo's")
+    for goal in goals:
+        print(f"  goal {goal}: " + ("met" if goal not in missed else "NOT met by " + ", ".join(missed[goal])), flush=True)
+    return missed
+
+
+def national_database(folder: Path, subgrants: int = 2500, quarters: int = 20) -> Path:
+    """The national database of bench/run.py: one quarter of *subgrants* ingested, then copied to *quarters* quarters."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import ingest_in_child, widen_to_quarters
+
+    from stopdash.demo.portfolio import write_portfolio
+
+    corpus = write_portfolio(folder / "national", subgrants=subgrants, quarters=1, first_quarter="2026-Q4")
+    db = folder / "national.duckdb"
+    ingest_in_child(corpus.register, folder / "national" / "reports", db, 2)
+    widen_to_quarters(db, quarters)
+    return db
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, action="append", required=True, help="a database (repeat for several)")
+    parser.add_argument("--db", type=Path, action="append", default=[], help="a database (repeat for several)")
+    parser.add_argument("--national", action="store_true", help="also build and measure the national database")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    figures = measure({db.stem: db for db in args.db}, args.repeat)
+    databases = {db.stem: db for db in args.db}
+    with tempfile.TemporaryDirectory(prefix="stopdash-national-") as folder:
+        if args.national:
+            databases["national"] = national_database(Path(folder))
+        figures = measure(databases, args.repeat)
     print_table(figures)
 
 

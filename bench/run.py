@@ -230,8 +230,9 @@ def main() -> None:
         from browser import measure, print_table
 
         drawn = measure({"demo": demo_db, "national": national_db}, 3)
-        print_table(drawn, {"demo": demo_times, "national": national_times})
+        missed = print_table(drawn, {"demo": demo_times, "national": national_times})
         RESULTS["browser"] = drawn
+        RESULTS["browser_goals_missed"] = missed
 
         print("4. Export summary on the national database")
         out = work / "summary.xlsx"
