@@ -1,9 +1,16 @@
-"""Shared test helpers: a real DuckDB file with the test register loaded, and the fixture folder."""
+"""Shared test helpers: a real DuckDB file with the test register loaded, the fixture folder, the browser and the served app."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -13,6 +20,8 @@ from ingest.pipeline import Summary, ingest_paths, load_register
 from stopdash.demo.build import build_demo
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
 
 
 @pytest.fixture
@@ -66,3 +75,57 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(
+    db: Path, log: Path, *flags: str, cwd: Path = ROOT, env: dict[str, str] | None = None, host: str = "127.0.0.1"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit run` of the dashboard over *db*, started in *cwd* with *flags*, on a free port; yields its URL
+    (on *host*) and the process once it answers, and fails the test with the end of its log if it never does."""
+    port = free_port()
+    environment = dict(os.environ if env is None else env) | {"STOPDASH_DB": str(db)}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.headless", "true", *flags]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, cwd=cwd, env=environment, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://{host}:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def serve_app(db: Path, log: Path) -> Iterator[str]:
+    """The dashboard served from the project folder on localhost over *db*; yields its URL."""
+    flags = ("--server.address", "localhost", "--browser.gatherUsageStats", "false")
+    with streamlit_server(db, log, *flags, host="localhost") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served on the small demo portfolio, once per test module."""
+    with serve_app(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url

@@ -7,17 +7,14 @@ These tests fail (they do not skip) when chromium is missing: apt-get install ch
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
+
+from conftest import serve_app
+
+__all__ = ["PAGES", "_open", "_wait_until_drawn", "serve_app"]  # test_accessibility reads these from here
 
 pytestmark = pytest.mark.browser
 
@@ -38,63 +35,6 @@ PAGES = {
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # The TA ranking keeps its secondary columns (where, latest report, category) one horizontal scroll away.
 WIDE_TABLES_ALLOWED = {"ta_priorities"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve_app(db: Path, log: Path) -> Iterator[str]:
-    """The dashboard served by `streamlit run` on a free port over *db*; yields its URL."""
-    port = _free_port()
-    env = dict(os.environ, STOPDASH_DB=str(db))
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard/app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "localhost",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served on the small demo portfolio."""
-    with serve_app(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +20,7 @@ from streamlit import config
 from streamlit.runtime.secrets import secrets_singleton
 from streamlit.testing.v1 import AppTest
 
-from conftest import rows
+from conftest import rows, streamlit_server
 from dashboard import auth
 from dashboard.access import UNVERIFIED, access_for
 from dashboard.serving import is_loopback_address, listening_addresses, loopback_only
@@ -264,40 +261,12 @@ def test_unverified_email_is_refused_in_the_app(
 # --- The real server, started from another folder --------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
-def served_from(cwd: Path, db: Path, log: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
+def served_from(cwd: Path, db: Path, log: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`streamlit run` of the dashboard started in *cwd* (so the project's .streamlit/ is not read), with *flags*."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")} | {"STOPDASH_DB": str(db), "HOME": str(cwd)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.headless", "true", *flags]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")} | {"HOME": str(cwd)}
+    with streamlit_server(db, log, *flags, cwd=cwd, env=env) as served:
+        yield served
 
 
 def _page_text(browser: object, url: str, expect: tuple[str, ...] = ()) -> str:

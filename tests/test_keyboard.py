@@ -1,0 +1,114 @@
+"""The real app in Chromium, driven by the keyboard only: a community opens from a table's "Open a community"
+control, the focus is visible on the way, and a long table's search box finds a community.
+
+A table grid is a canvas that the Tab key cannot enter, so every table that links to communities carries a
+choice of its rows and a link; these tests reach them the way a person without a mouse does: Tab, arrows, Enter.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from test_browser import _wait_until_drawn
+
+pytestmark = pytest.mark.browser
+
+SUBGRANT = re.compile(r"[A-Z]{2}-[A-Z]+-\d{4}-\d{3}")
+MAX_PRESSES = 400
+
+# What has the keyboard focus: its kind, whether its focus is drawn, and the control it belongs to.
+FOCUS_JS = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return {kind: 'none', label: '', tab: null, value: '', text: ''};
+    const s = getComputedStyle(el);
+    const visible = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || (!!s.boxShadow && s.boxShadow !== 'none');
+    const box = el.closest('[data-testid="stSelectbox"], [data-testid="stTextInput"]');
+    const label = box ? (box.querySelector('label') || {}).innerText || '' : '';
+    const tab = el.getAttribute('role') !== 'tab' ? null
+        : {text: el.innerText.trim(), selected: el.getAttribute('aria-selected') === 'true'};
+    const link = el.closest('[data-testid="stPageLink-NavLink"]');
+    return {kind: link ? 'pagelink' : tab ? 'tab' : box ? 'field' : el.tagName.toLowerCase(), label: label.trim(), tab: tab,
+            href: link ? link.getAttribute('href') : null,
+            value: box ? ((box.querySelector('input') || {}).value || box.innerText).trim() : '',
+            text: (el.innerText || '').trim().slice(0, 120), visible: visible};
+}"""
+
+
+def _page(browser: object, server: str, path: str) -> object:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    _wait_until_drawn(page)
+    return page
+
+
+def _tab_to(page: object, wanted: object) -> dict:
+    """Press Tab until *wanted(focus)* holds, opening each chart's "Table" tab on the way (Enter), as a person does."""
+    for _ in range(MAX_PRESSES):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_JS)
+        if wanted(focus):
+            return focus
+        if focus["kind"] == "tab" and focus["tab"]["text"] == "Table" and not focus["tab"]["selected"]:
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(300)
+    pytest.fail(f"not reached with {MAX_PRESSES} presses of Tab")
+
+
+def _open_control(focus: dict) -> bool:
+    return focus["kind"] == "field" and focus["label"].startswith("Open a community")
+
+
+@pytest.mark.parametrize("path", ["collaboration", "survivor_engagement", "ta_priorities", "overview"])
+@pytest.mark.parametrize("pick", [0, 1])
+def test_a_community_opens_from_the_keyboard(server: str, browser: object, path: str, pick: int) -> None:
+    """Tab reaches a table's "Open a community" choice, arrows pick a row, Tab reaches its link with the focus drawn,
+    and Enter opens that community's page."""
+    page = _page(browser, server, path)
+    try:
+        chosen = _tab_to(page, _open_control)["value"]
+        if pick:
+            for _ in range(pick + 1):
+                page.keyboard.press("ArrowDown")  # the first press opens the list
+            page.keyboard.press("Enter")
+            chosen = page.evaluate(FOCUS_JS)["value"]
+            # The choice reruns the table alone; its link then names the chosen community.
+            page.wait_for_function(
+                "id => [...document.querySelectorAll('[data-testid=\"stPageLink-NavLink\"]')].some(a => a.innerText.includes(id))",
+                arg=SUBGRANT.search(chosen).group(0) if SUBGRANT.search(chosen) else chosen,
+                timeout=30_000,
+            )
+        link = _tab_to(page, lambda f: f["kind"] == "pagelink")
+        assert SUBGRANT.search(chosen) and SUBGRANT.search(chosen).group(0) in link["text"], (chosen, link["text"])
+        assert link["visible"], f"the focus on {link['text']!r} is not drawn"
+        subgrant = SUBGRANT.search(link["text"] or "")
+        assert subgrant, f"the link does not name its subgrant: {link['text']!r}"
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/community\?.*subgrant="), timeout=30_000)
+        _wait_until_drawn(page)
+        assert f"subgrant={subgrant.group(0)}" in page.url
+        assert subgrant.group(0) in page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+    finally:
+        page.close()
+
+
+def test_search_box_finds_a_community_from_the_keyboard(server: str, browser: object) -> None:
+    """Typing a subgrant ID in a long table's search box and pressing Enter leaves that community alone in the table."""
+    page = _page(browser, server, "collaboration")
+    try:
+        _tab_to(page, lambda f: f["kind"] == "field" and f["label"].startswith("Search"))
+        box = page.locator('[data-testid="stTextInput"] input:focus')
+        caption = box.locator("xpath=ancestor::*[@data-testid='stVerticalBlock'][1]")
+        before = caption.inner_text()
+        total = re.search(r"Showing \d+ of (\d+)", before)
+        assert total and int(total.group(1)) > 15, before
+        page.keyboard.type("MN-STOP-2025-002")
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')].some(c => /Showing 1 of 1 /.test(c.innerText))",
+            timeout=30_000,
+        )
+        assert "MN-STOP-2025-002" in page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+    finally:
+        page.close()
