@@ -213,6 +213,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     Example: stopdash export summary --out "STOP summary FY2026.xlsx" --year 2026
              stopdash export summary --out brief.html --period 2026-Q2
              stopdash export summary --out summary-csv --format csv
+             stopdash export federal --year 2025 --out "STOP federal reporting 2025.xlsx"
     """
     return int(args.export_func(args))
 
@@ -246,8 +247,34 @@ def cmd_export_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_federal(args: argparse.Namespace) -> int:
+    """Write the federal reporting year of one calendar year as an Excel workbook.
+
+    Sheets: general information (per subgrant: federal award, UEI, award, purpose areas), coordinated community
+    response, victim services, leveraged resources, the allocation ledger per federal award, funds awarded and
+    returned (Administrator report item 6A), match, report timeliness, what the workbook does not cover, and notes.
+    Counts of people are protected figures, as in the summary (docs/exports.md).
+
+    Example: stopdash export federal --year 2025 --out "STOP federal reporting 2025.xlsx" --db data/stopdash.duckdb
+    """
+    from ingest.store.audit import log, os_user
+    from stopdash.exports.federal import gather_federal, write_gathered_federal
+    from stopdash.queries.reader import ExportError
+
+    if args.out.suffix.lower() != ".xlsx":
+        raise ExportError(f"The federal workbook is an Excel file: name it ending in .xlsx (not {args.out.name}).")
+    summary = gather_federal(args.db, args.year)
+    path = write_gathered_federal(summary, args.out)
+    subgrants = summary.headline["subgrants"]
+    reports = f"reports up to {summary.period}" if summary.period else "no progress reports of the year yet"
+    what = f"{len(summary.sheets)} sheets, calendar year {args.year}, {subgrants} subgrants, {reports}"
+    print(f"Wrote the federal reporting workbook ({what}) to {path}.")
+    log(args.db, os_user(), "export", "federal xlsx", detail=f"calendar year {args.year}, {reports}, to {path.name}", result="written")
+    return 0
+
+
 def add_export(add: Callable[[str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]) -> None:
-    """Register ``export`` (with its ``summary`` subcommand) through the parser's ``add``."""
+    """Register ``export`` (with its ``summary`` and ``federal`` subcommands) through the parser's ``add``."""
     parser = add("export", cmd_export)
     sub = parser.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     doc = cmd_export_summary.__doc__ or ""
@@ -257,6 +284,12 @@ def add_export(add: Callable[[str, Callable[[argparse.Namespace], int]], argpars
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="only subgrants of this award year (default: all)")
     p.add_argument("--period", default=None, metavar="YYYY-Qn", help="the quarter to report as of (default: the latest with a report)")
     p.add_argument("--format", choices=FORMATS, default=None, help="xlsx, csv or html (default: from the --out name)")
+    p.add_argument("--db", type=Path, default=None, help="the database (default: $STOPDASH_DB, then data/stopdash.duckdb)")
+    doc = cmd_export_federal.__doc__ or ""
+    p = sub.add_parser("federal", help=doc.splitlines()[0], description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(export_func=cmd_export_federal)
+    p.add_argument("--year", type=int, required=True, metavar="YYYY", help="the calendar year to report on")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="where to write the workbook")
     p.add_argument("--db", type=Path, default=None, help="the database (default: $STOPDASH_DB, then data/stopdash.duckdb)")
 
 
