@@ -322,7 +322,18 @@ class _Guard:
     def _cell(self, elem: Any, info: _SheetInfo, where: str, about_people: bool) -> None:
         ref = elem.get("r", "?")
         kind = elem.get("t", "n")
-        value = next((child.text for child in elem if _local(child.tag) == "v"), None)
+        value: str | None = None
+        formula: str | None = None
+        seen_value = has_formula = False
+        inline: list[Any] = []
+        for child in elem:  # one pass over the cell's children: its first value, its first formula, its inline text
+            tag = _local(child.tag)
+            if tag == "v" and not seen_value:
+                value, seen_value = child.text, True
+            elif tag == "f" and not has_formula:
+                formula, has_formula = child.text, True
+            elif tag == "is":
+                inline.append(child)
         texts: list[str] = []
         if kind == "s" and value is not None:
             try:
@@ -336,12 +347,10 @@ class _Guard:
                     keep_values=False,
                 ) from None
         elif kind == "inlineStr":
-            texts.extend("".join(t.text or "" for t in child.iter() if _local(t.tag) == "t") for child in elem if _local(child.tag) == "is")
+            texts.extend("".join(t.text or "" for t in child.iter() if _local(t.tag) == "t") for child in inline)
         elif kind in {"str", "e"} and value:
             texts.append(value)
         style = int(elem.get("s", "0") or 0)
-        formula = next((child.text for child in elem if _local(child.tag) == "f"), None)
-        has_formula = formula is not None or any(_local(child.tag) == "f" for child in elem)
         if kind == "e":
             self.facts.setdefault(info.name, {})[ref] = f"error:{(value or '').strip()}"
         elif has_formula and not value:
