@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal
+import random
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from conftest import rows
+from ingest.allocation_rules import RULES
 from ingest.pipeline import ingest_paths, load_register
 from ingest.workbook.awards import FEDERAL_AWARD_HEADER
 from stopdash.queries.allocation import allocation_checks
@@ -284,3 +286,53 @@ def test_a_register_without_the_new_columns(tmp_path: Path) -> None:
         (dt.date(2025, 4, 30), 2, "late")
     ]
     assert rows(db, "SELECT count(*) FROM federal_deadlines WHERE deadline = 'Subaward report (FFATA)'") == [(0,)]
+
+
+CATEGORIES = ["Law enforcement", "Prosecution", "Courts", "Victim services", "Culturally specific victim services", "Discretionary"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ledger_agrees_with_the_allocation_checks_on_generated_registers(tmp_path: Path, seed: int) -> None:
+    """Awards in odd cents over two years, one federal award per year: every check agrees, and rounding is to the cent."""
+    rng = random.Random(seed)
+    fains = {2025: "15JOVW-24-GG-00101-STOP", 2026: "15JOVW-25-GG-00102-STOP"}
+    subgrants = []
+    for year, fain in fains.items():
+        for n in range(rng.randint(4, 9)):
+            amount = Decimal(rng.randint(1_000_00, 400_000_00)) / 100
+            sa = (amount * Decimal(rng.choice([0, 0, 1, 3]) / 4)).quantize(Decimal("0.01"))
+            areas = rng.choice(["5", "20", "5; 20", "1"])
+            subgrants.append(
+                sub(f"G-{year}-{n}", rng.choice(CATEGORIES), amount, sa=sa, dates=(dt.date(year, 1, 1), dt.date(year, 12, 31)),  # type: ignore[arg-type]
+                    areas=areas, fed=(fain, None, None, None))
+            )  # fmt: skip
+    path = register(tmp_path / "register.xlsx", subgrants)
+    # The Federal awards sheet lists the 2025 award only (admin share in odd cents); 2026's is unknown.
+    award, admin = Decimal(rng.randint(2_000_000_00, 3_000_000_00)) / 100, Decimal(rng.randint(1_00, 200_000_00)) / 100
+    wb = load_workbook(path)
+    ws = wb["Federal awards"]
+    ws.delete_rows(2)
+    ws.append([fains[2025], 2024, award, admin, dt.date(2024, 10, 1), dt.date(2028, 9, 30)])
+    wb.save(path)
+    db = tmp_path / "stopdash.duckdb"
+    assert [i.message for i in load_register(path, db).issues if i.severity == "error"] == []
+    share = {r.code: r.share for r in RULES}
+    for year, fain in fains.items():
+        page = sorted(allocation_checks(db, year).itertuples(), key=lambda r: r.code)
+        ledger = rows(db, "SELECT code, base_dollars, required_dollars, actual_dollars, met, dollars_short_or_over, "
+                      "required_with_admin_dollars, met_with_admin FROM allocation_ledger "
+                      "WHERE federal_award_number = ? ORDER BY code", [fain])  # fmt: skip
+        assert [r[0] for r in ledger] == [r.code for r in page]
+        for got, want in zip(ledger, page, strict=True):
+            code, base, required, actual, met, gap, req_admin, met_admin = got
+            assert base == Decimal(str(want.base_dollars)) and actual == Decimal(str(want.actual_dollars)) and met == want.met, code
+            if want.kind == "rule":
+                assert required is None and gap is None
+                continue
+            assert (required, gap) == (Decimal(str(want.required_dollars)), Decimal(str(want.dollars_short_or_over))), code
+            if year == 2026:
+                assert (req_admin, met_admin) == (None, None)
+                continue
+            exact = (award - admin) * share[code]
+            assert req_admin == exact.quantize(Decimal("0.01"), rounding=ROUND_CEILING if want.kind == "floor" else ROUND_FLOOR), code
+            assert met_admin == (actual >= req_admin if want.kind == "floor" else actual <= req_admin), code
