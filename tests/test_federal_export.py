@@ -10,6 +10,7 @@ import duckdb
 import openpyxl
 import pytest
 from openpyxl import Workbook
+from test_differencing import MEASURES, QUARTERS, SEEDS, Figure, Portfolio, Record, attack, build, export_figures
 from test_export_injection import INJECTIONS, write_report
 from test_plain_words import findings
 
@@ -370,3 +371,48 @@ def test_cli_help_is_the_docstring_with_an_example(capsys: pytest.CaptureFixture
     text = capsys.readouterr().out
     doc = cmd_export_federal.__doc__
     assert doc is not None and doc.splitlines()[0] in text and "Example: stopdash export federal --year" in text
+
+
+# ---- differencing: generated portfolios, the federal workbook beside the summary ---------------------------------
+
+
+def federal_figures(p: Portfolio, year: int) -> list[Figure]:
+    """Every people cell of the federal workbook (read back from xlsx) with the records it covers."""
+    out = write_federal_xlsx(p.db, p.db.with_name(f"federal-{year}.xlsx"), year)
+    found: list[Figure] = []
+    measures = {"Served (people)": ("served",), "Partially served (people)": ("partially_served",)}
+    measures |= {"Not served (people)": ("not_served",), "All outcomes (people)": MEASURES}
+    in_year = {r for r in p.truth if r[2].startswith(str(year))}
+    for row in table(out, "Victim services"):
+        sid, victimization = str(row["Subgrant ID"]), str(row["Victimization"])
+        if sid == "All subgrants" and victimization == "All victimizations":
+            survivors = {r for r in in_year if r[0] == "survivors_engaged"}
+        else:
+            survivors = {r for r in in_year if r[0] == "survivors_engaged" and r[1] == sid and sid != "All subgrants"}
+
+        def covers(r: Record, sid: str = sid, victimization: str = victimization) -> bool:
+            return (sid == "All subgrants" or r[1] == sid) and (victimization == "All victimizations" or r[3] == victimization)
+
+        cells = {"Survivors engaged (people)": survivors}
+        cells |= {c: {r for r in in_year if r[0] in ms and covers(r)} for c, ms in measures.items()}
+        for column, records in cells.items():
+            if records:
+                found.append((frozenset(records), row[column]))
+            else:
+                assert row[column] is None, (sid, victimization, column)
+    return found
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_no_difference_with_the_summary_gives_a_small_count_away(seed: int, tmp_path: Path) -> None:
+    """On generated portfolios, the federal workbook's figures and the summary's, attacked together in pairs and
+    triples, never pin a true count from 1 to the threshold; the same records give the same figure in both."""
+    p = build(tmp_path, seed)
+    federal = federal_figures(p, 2026)
+    summary = [f for q in (None, *QUARTERS) for f in export_figures(p, None, q)]
+    assert len(federal) > 20 and any(v == RANGE for _, v in federal)
+    a = attack(p.truth, federal + summary)  # also asserts one figure per group of records across both workbooks
+    assert a.observations > 100 and a.pinned() == {}
+    # and the same attack on true sums would have found some
+    naive = [(g, RANGE if 1 <= (v := sum(p.truth[r] for r in g)) <= T else v) for g, _ in federal + summary]
+    assert attack(p.truth, naive, max_triples=0, shift=0).pinned()
