@@ -416,3 +416,52 @@ def test_no_difference_with_the_summary_gives_a_small_count_away(seed: int, tmp_
     # and the same attack on true sums would have found some
     naive = [(g, RANGE if 1 <= (v := sum(p.truth[r] for r in g)) <= T else v) for g, _ in federal + summary]
     assert attack(p.truth, naive, max_triples=0, shift=0).pinned()
+
+
+# The layout is a contract with the staff who fill the federal forms from it (docs/exports.md): a change to a header here
+# comes with a change there. Coordinated community response adds a column per discipline the year's reports name.
+LAYOUT = {
+    "General information": "Subgrant ID|Organization|Community|Allocation category|Federal award number|Unique entity ID|Award year|"
+    "Award date|Award ($)|Start|End|Purpose areas",
+    "Victim services": "Subgrant ID|Community|Victimization|Survivors engaged (people)|Served (people)|Partially served (people)|"
+    "Not served (people)|All outcomes (people)",
+    "Leveraged resources": "Subgrant ID|Organization|Award ($)|Cash ($)|In-kind ($)|Total ($)",
+    "Allocation ledger": "Federal award number|Check|Floor or cap|Base|Base ($)|Required ($)|Actual ($)|Actual share|Result|"
+    "Short (-) or over (+) ($)|Base with the administrative share ($)|Required of that base ($)|Result on that base",
+    "Funds awarded and returned (6A)": "Federal award number|Federal fiscal year|Award to the state ($)|Administrative share ($)|"
+    "Period start|Period end|Subgrants|Subawarded ($)|Returned unused ($)|Returned and awarded again ($)|Not yet awarded ($)|"
+    "On the Federal awards sheet",
+    "Match": "Subgrant ID|Organization|Award year|Match required ($)|No match required|Documented cash ($)|Documented in-kind ($)|"
+    "Documented ($)|Short by ($)|Result",
+    "Timeliness": "Subgrant ID|Organization|Quarter|Due on|Received on|Days late|Status",
+    "What this does not cover": "Federal-form section|Why it is not here",
+    "Notes": "Item|Meaning",
+}
+
+
+def test_the_layout_is_the_documented_one(hand_xlsx: Path) -> None:
+    """Each sheet's headers, as docs/exports.md describes them; community response's fixed columns around its disciplines."""
+    wb = openpyxl.load_workbook(hand_xlsx)
+    for name, headers in LAYOUT.items():
+        assert "|".join(str(c.value) for c in wb[name][HEADER_ROW]) == headers, name
+    ccr = [str(c.value) for c in wb["Coordinated community response"][HEADER_ROW]]
+    assert ccr[:4] == ["Subgrant ID", "Community", "Quarters reported", "Partners at year end"]
+    assert ccr[-5:] == [
+        "Agreements (MOUs) signed at year end",
+        "Meetings held",
+        "Protocols developed",
+        "Protocols adopted",
+        "Protocols reviewed",
+    ]
+    assert all(c.startswith("Partners: ") for c in ccr[4:-5])
+
+
+def test_formats_and_print_setup_are_the_summarys(hand_xlsx: Path) -> None:
+    """Dollars in the money format, shares as percents, every sheet landscape, one page wide, header row repeated."""
+    wb = openpyxl.load_workbook(hand_xlsx)
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}", ws.title
+    six_a = wb["Funds awarded and returned (6A)"]
+    assert six_a.cell(HEADER_ROW + 1, 3).number_format.startswith('"$"#,##0.00')
+    ledger = wb["Allocation ledger"]
+    assert ledger.cell(HEADER_ROW + 1, 3).number_format == "0.0%"
