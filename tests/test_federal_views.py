@@ -336,3 +336,33 @@ def test_ledger_agrees_with_the_allocation_checks_on_generated_registers(tmp_pat
             exact = (award - admin) * share[code]
             assert req_admin == exact.quantize(Decimal("0.01"), rounding=ROUND_CEILING if want.kind == "floor" else ROUND_FLOOR), code
             assert met_admin == (actual >= req_admin if want.kind == "floor" else actual <= req_admin), code
+
+
+def test_the_federal_calendar_comes_from_the_config_file(portfolio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[federal] in data/config.toml moves the due dates, the as-of date and the FFATA threshold without code changes."""
+    import re
+    import shutil
+
+    from ingest import config
+    from ingest.store.db import connection
+
+    folder = tmp_path / "cfg"
+    shutil.copytree(config.DATA_DIR, folder, ignore=shutil.ignore_patterns("demo", "*.duckdb*", "archive"))
+    text = (folder / "config.toml").read_text()
+    for key, value in {"report_due_days": "10", "annual_data_due": '"02-15"', "ffata_threshold": "400000"}.items():
+        text, n = re.subn(rf"^{key} = \S+", f"{key} = {value}", text, flags=re.M)
+        assert n == 1, key
+    (folder / "config.toml").write_text(text)
+    monkeypatch.setenv("STOPDASH_CONFIG", str(folder / "config.toml"))
+    with connection(portfolio):
+        pass  # reopening for writing refreshes the views from the configuration
+    got = dict(rows(portfolio, "SELECT period, due_on FROM report_timeliness WHERE subgrant_id = 'LE-1'"))  # type: ignore[arg-type]
+    assert got["2025-Q2"] == dt.date(2025, 7, 10)
+    # LE-1's Q1 report, received 2025-04-20, is now 10 days late; as of 2026-04-10 its missing Q3 is 2025-10-10 + 182 days late.
+    late = rows(portfolio, "SELECT days_late, status FROM report_timeliness WHERE subgrant_id = 'LE-1' "
+                "AND period IN ('2025-Q1', '2025-Q3') ORDER BY period")  # fmt: skip
+    assert late == [(10, "late"), (182, "missing")]
+    annual = rows(portfolio, "SELECT DISTINCT due_on FROM federal_deadlines WHERE calendar_year = 2025 "
+                  "AND deadline = 'Subgrantee annual data'")  # fmt: skip
+    assert annual == [(dt.date(2026, 2, 15),)]
+    assert rows(portfolio, "SELECT count(*) FROM federal_deadlines WHERE deadline = 'Subaward report (FFATA)'") == [(0,)]
