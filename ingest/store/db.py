@@ -17,7 +17,7 @@ from string import Template
 
 import duckdb
 
-from ingest.allocation_rules import PREVENTION_AREA, RULES, SA_ALLOCATIONS
+from ingest.allocation_rules import PREVENTION_AREA, RULES, SA_ALLOCATIONS, VICTIM_SERVICES
 from ingest.config import Settings, settings
 from ingest.errors import DatabaseError
 from ingest.vocab import (
@@ -206,6 +206,7 @@ def views_sql(cfg: Settings) -> str:
     f = cfg.federal
     words = {
         "allocation_rules": _allocation_rules_sql(),
+        "victim_services": ", ".join(_text(c) for c in VICTIM_SERVICES),  # the match-exempt categories of the awards view
         "sa_allocations": ", ".join(f"({_text(c)}, {_text(a)})" for c, a in SA_ALLOCATIONS.items()),
         "cash_form": _text(FUNDING_FORMS[0]),
         "in_kind_form": _text(FUNDING_FORMS[1]),

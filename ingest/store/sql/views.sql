@@ -1,6 +1,7 @@
 -- The public views: a contract with the users who query the database directly
 -- (docs/reporting-schema.md). Names, columns and meanings stay; add, don't change.
--- Dollar-brace placeholders are numbers from data/config.toml [ta_rules], checked before use.
+-- Dollar-brace placeholders are numbers from data/config.toml ([ta_rules], [federal]), checked before use,
+-- and words of the allocation rules (ingest/allocation_rules.py), filled in by ingest/store/db.py views_sql.
 -- Vocabulary comes from the tables ingest/store/db.py seeds from ingest/vocab.py (protocol_step,
 -- maturity_level, funding_type, practice_status, essential_discipline), never from words copied here.
 
@@ -25,7 +26,7 @@ SELECT subgrant_id, organization, community, allocation_category, award_year, aw
        -- Effective: as the register says, else the federal-share rule's default (victim services and
        -- tribal projects need no match); match_exempt_stated is the register's own cell (NULL = blank).
        coalesce(match_exempt,
-                allocation_category IN ('Victim services', 'Culturally specific victim services')
+                allocation_category IN (${victim_services})
                 OR coalesce(len(tribal_nations), 0) > 0) AS match_exempt,
        match_exempt AS match_exempt_stated
 FROM subgrant;
