@@ -277,7 +277,13 @@ def test_a_register_without_the_new_columns(tmp_path: Path) -> None:
     """Nothing breaks: no federal award is known, the ledger is empty, match exemption falls back on the default rules."""
     db = tmp_path / "stopdash.duckdb"
     load_register(register(tmp_path / "register.xlsx", SUBGRANTS, federal=False), db)
-    received(db, [(report(tmp_path / "le1.xlsx", "LE-1", "2025-Q1"), dt.date(2025, 5, 2))])
+    # A Partners sheet with no rows: the partners are known to be none, not unknown.
+    received(
+        db, [(report(tmp_path / "le1.xlsx", "LE-1", "2025-Q1", partners=[["Partner", "Discipline", "MOU signed"]]), dt.date(2025, 5, 2))]
+    )
+    assert rows(db, "SELECT partners, partners_by_discipline, mous_signed, protocols_adopted FROM calendar_year_subgrant") == [
+        (0, {}, 0, None)
+    ]
     assert rows(db, "SELECT count(*) FROM federal_awards") == [(0,)]
     assert rows(db, "SELECT count(*) FROM allocation_ledger") == [(0,)]
     exempt = dict(rows(db, "SELECT subgrant_id, match_exempt FROM match_status"))  # type: ignore[arg-type]
