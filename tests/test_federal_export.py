@@ -201,7 +201,7 @@ def test_allocation_ledger_states_both_bases(hand_xlsx: Path) -> None:
     found = table(hand_xlsx, "Allocation ledger")
     le = next(r for r in found if r["Federal award number"] == FAIN and str(r["Check"]).startswith("Law enforcement"))
     assert le["Base ($)"] == 750000 and le["Required ($)"] == 187500 and le["Actual ($)"] == 300000 and le["Result"] == "Met"
-    assert le["Base with the administrative share ($)"] == 900000 and le["Required of that base ($)"] == 225000
+    assert le["Award less administrative share ($)"] == 900000 and le["Required on that base ($)"] == 225000
     assert le["Result on that base"] == "Met" and le["Base"]
     courts = next(r for r in found if r["Federal award number"] == FAIN and str(r["Check"]).startswith("State and local courts"))
     assert courts["Result"] == "Short" and courts["Short (-) or over (+) ($)"] == -37500
@@ -427,7 +427,7 @@ LAYOUT = {
     "Not served (people)|All outcomes (people)",
     "Leveraged resources": "Subgrant ID|Organization|Award ($)|Cash ($)|In-kind ($)|Total ($)",
     "Allocation ledger": "Federal award number|Check|Floor or cap|Base|Base ($)|Required ($)|Actual ($)|Actual share|Result|"
-    "Short (-) or over (+) ($)|Base with the administrative share ($)|Required of that base ($)|Result on that base",
+    "Short (-) or over (+) ($)|Award less administrative share ($)|Required on that base ($)|Result on that base",
     "Funds awarded and returned (6A)": "Federal award number|Federal fiscal year|Award to the state ($)|Administrative share ($)|"
     "Period start|Period end|Subgrants|Subawarded ($)|Returned unused ($)|Returned and awarded again ($)|Not yet awarded ($)|"
     "On the Federal awards sheet",
@@ -465,3 +465,20 @@ def test_formats_and_print_setup_are_the_summarys(hand_xlsx: Path) -> None:
     assert six_a.cell(HEADER_ROW + 1, 3).number_format.startswith('"$"#,##0.00')
     ledger = wb["Allocation ledger"]
     assert ledger.cell(HEADER_ROW + 1, 3).number_format == "0.0%"
+
+
+def test_an_older_register_without_federal_columns_still_exports(tmp_path: Path) -> None:
+    """A register with no federal columns and no reports: 6A has one row for the unnumbered subgrants, award figures blank."""
+    from test_allocation import write_register
+
+    db = tmp_path / "old.duckdb"
+    load_register(write_register(tmp_path / "r.xlsx", [{"category": "Law enforcement", "amount": 1000}]), db)
+    summary = gather_federal(db, 2026)
+    six_a = summary.sheet("Funds awarded and returned (6A)").frame
+    assert list(six_a["Federal award number"]) == ["(no federal award number)"]
+    row = six_a.iloc[0]
+    assert row["Subgrants"] == 1 and row["Subawarded ($)"] == 1000 and row["On the Federal awards sheet"] == "No"
+    assert row["Award to the state ($)"] is None and row["Not yet awarded ($)"] is None
+    assert summary.sheet("Allocation ledger").frame.empty  # checks are per federal award: none is named
+    assert summary.period is None and summary.sheet("Victim services").frame["Survivors engaged (people)"].isna().all()
+    assert "No accepted progress report covers the year yet" in dict(notes_rows(summary))["Data as of"]

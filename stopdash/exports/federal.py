@@ -101,7 +101,7 @@ def gather_federal(db: Db, year: int) -> Summary:
             victim_services_sheet(con, scope, year, protect),
             leveraged_sheet(con, scope, year),
             ledger_sheet(con, awards),
-            funds_sheet(con, awards),
+            funds_sheet(con, awards, scope),
             match_sheet(con, scope),
             timeliness_sheet(con, scope, year),
             not_covered_sheet(),

@@ -94,9 +94,8 @@ def ledger_sheet(con: Any, awards: list[str | None]) -> Sheet:
         SELECT federal_award_number, "check", kind, floor_or_cap, base, base_dollars, required_dollars, actual_dollars,
                actual_share, met, dollars_short_or_over, base_with_admin_dollars, required_with_admin_dollars, met_with_admin
         FROM allocation_ledger
-        WHERE list_contains(?, federal_award_number) OR (federal_award_number IS NULL AND ?)
-        ORDER BY federal_award_number NULLS LAST, code""",
-        [known, None in awards],
+        WHERE list_contains(?, federal_award_number) ORDER BY federal_award_number, code""",
+        [known],
     )
     kinds = {
         "Federal award number": "text",
@@ -109,8 +108,8 @@ def ledger_sheet(con: Any, awards: list[str | None]) -> Sheet:
         "Actual share": "share",
         "Result": "text",
         "Short (-) or over (+) ($)": "money",
-        "Base with the administrative share ($)": "money",
-        "Required of that base ($)": "money",
+        "Award less administrative share ($)": "money",
+        "Required on that base ($)": "money",
         "Result on that base": "text",
     }
     words = {"floor": ("Met", "Short"), "cap": ("Within the cap", "Over the cap"), "rule": ("Met", "Not met")}
@@ -146,24 +145,32 @@ def ledger_sheet(con: Any, awards: list[str | None]) -> Sheet:
         "Allocation ledger",
         "STOP allocation checks per federal award (34 U.S.C. 10446(c))",
         "Each floor and cap on the subawarded dollars of the federal award, and again on the award to the state less its "
-        "administrative share (blank when the Federal awards sheet does not give them).",
+        "administrative share (blank when the Federal awards sheet does not give them). Subgrants with no federal award "
+        "number are in no award's checks.",
         make_frame(recs, kinds),
         kinds,
         freeze_cols=1,
     )
 
 
-def funds_sheet(con: Any, awards: list[str | None]) -> Sheet:
+def funds_sheet(con: Any, awards: list[str | None], scope: list[str]) -> Sheet:
     known = [a for a in awards if a is not None]
     found = rows(
         con,
         """
         SELECT federal_award_number, federal_fiscal_year, award_amount, admin_share, period_start, period_end, subgrants,
                subawarded, returned, reawarded, unobligated, known
-        FROM federal_awards WHERE list_contains(?, federal_award_number) OR (federal_award_number IS NULL AND ?)
-        ORDER BY federal_award_number NULLS LAST""",
-        [known, None in awards],
+        FROM federal_awards WHERE list_contains(?, federal_award_number) ORDER BY federal_award_number""",
+        [known],
     )
+    # The views leave out subgrants the register gives no federal award number; they are one row here, so no dollar is lost.
+    unnumbered = rows(
+        con,
+        """SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(*), sum(award_amount), sum(returned_unused), NULL, NULL, false
+           FROM awards WHERE federal_award_number IS NULL AND list_contains(?, subgrant_id) HAVING count(*) > 0""",
+        [scope],
+    )
+    found = [*found, *unnumbered]
     kinds = {
         "Federal award number": "text",
         "Federal fiscal year": "year",
@@ -189,7 +196,8 @@ def funds_sheet(con: Any, awards: list[str | None]) -> Sheet:
         "Funds awarded and returned (6A)",
         "Funds awarded and returned, per federal award (STOP Administrator report, item 6A)",
         "The award to the state and its administrative share from the Federal awards sheet; subawarded and returned "
-        "dollars from the award register. Money returned and awarded again is not tracked, so it is blank.",
+        "dollars from the award register. Money returned and awarded again is not tracked, so it is blank. Subgrants the "
+        f"register gives no federal award number are one row, {NO_AWARD}.",
         make_frame(recs, kinds),
         kinds,
         freeze_cols=1,
