@@ -46,6 +46,7 @@ PAGES = [
     st.Page(_PAGES / "survivor_engagement.py", title="Survivor engagement"),
     st.Page(_PAGES / "leveraged_funding.py", title="Leveraged funding"),
     st.Page(_PAGES / "allocation.py", title="Allocation"),
+    st.Page(_PAGES / "federal.py", title="Federal reporting"),
     st.Page(_PAGES / "ta_priorities.py", title="TA priorities"),
     st.Page(_PAGES / "community.py", title="Community"),
     st.Page(_PAGES / "data_quality.py", title="Data quality"),

@@ -31,6 +31,7 @@ PAGES = {
     f"community?subgrant={SUBGRANT}": ("community", True),
     "data_quality": ("data_quality", True),
     "allocation": ("allocation", True),
+    "federal": ("federal", False),
 }
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # The TA ranking keeps its secondary columns (where, latest report, category) one horizontal scroll away.

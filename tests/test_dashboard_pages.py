@@ -50,6 +50,7 @@ KEY_FIGURES = {
     "community": ["Maturity (1–5)", "Survivor practices in place", "Survivors engaged"],
     "data_quality": ["Accepted with errors", "Rejected", "Reports missing"],
     "allocation": ["Checks met", "Subgrant dollars (the base)", "Dollars short of floors"],
+    "federal": ["On time", "Late", "Missing", "Not yet due", "Federal reporting workbook", "Deadlines"],
 }
 
 
@@ -110,8 +111,9 @@ def test_page_renders_with_key_figures(app: AppTest, page: str) -> None:
     assert not missing, f"{page} lacks {missing}; it shows {sorted(labels(view))}"
 
 
-# The allocation checks are statewide by statute: no sidebar filter but the award year narrows them.
-@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation"}))
+# The allocation checks are statewide by statute: no sidebar filter but the award year narrows them. The federal
+# reporting year is statewide too, chosen by its own calendar-year control.
+@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation", "federal"}))
 def test_page_follows_the_filters(app: AppTest, demo_db: Path, page: str) -> None:
     """Changing a sidebar filter changes what the page shows (the Community page follows the quarter)."""
     at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
@@ -301,7 +303,7 @@ def empty_county(db: Path) -> str:
         """).fetchone()[0]
 
 
-@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation"}))  # allocation: statewide, see above
+@pytest.mark.parametrize("page", sorted(set(KEY_FIGURES) - {"allocation", "federal"}))  # statewide, see above
 def test_empty_selection_says_so(app: AppTest, demo_db: Path, page: str) -> None:
     """A filter that matches no subgrant gives plain "no ..." messages, never an error or an empty chart."""
     at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))

@@ -17,6 +17,7 @@ ACTIONS = {
     "load-awards": "Award register loaded",
     "export": "Export downloaded",
     "sign-in": "Sign-in",
+    "impact-status": "IMPACT Tool status changed",
 }
 action = st.selectbox("Action", ["All", *ACTIONS], format_func=lambda a: "Every action" if a == "All" else ACTIONS[a], key="audit_action")
 rows = session.load(audit_log, None if action == "All" else action)
