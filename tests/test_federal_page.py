@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 from test_dashboard_access import ACCESS, AUTH
 
 from conftest import rows
+from stopdash.exports.federal import SHEETS
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 SUBGRANT = "MN-STOP-2025-001"
@@ -172,3 +176,43 @@ def test_viewer_sees_own_subgrants_and_no_download(own_db: Path, monkeypatch: py
         if "subgrant_id" in d.value.columns:
             shown = {s.split("subgrant=")[-1].split("&")[0] for s in d.value["subgrant_id"]}
             assert shown <= own | {"The state"}
+
+
+@pytest.mark.browser
+def test_one_click_downloads_the_chosen_years_workbook(demo_db: Path, browser: object, tmp_path: Path) -> None:
+    """In Chromium one click downloads the chosen year's federal workbook; after a year switch, the new year's; each is audited."""
+    from test_browser import _open, _wait_until_drawn, serve_app
+
+    db = tmp_path / "two-years.duckdb"
+    shutil.copy(demo_db, db)
+    with duckdb.connect(str(db)) as con:  # half the subgrants ran a year earlier: two calendar years to choose from
+        con.execute(
+            """UPDATE subgrant SET start_date = start_date - INTERVAL 1 YEAR, end_date = end_date - INTERVAL 1 YEAR
+               WHERE subgrant_id IN (SELECT subgrant_id FROM subgrant ORDER BY 1 LIMIT 8)"""
+        )
+    years = [2025, 2024]
+    with serve_app(db, tmp_path / "streamlit.log") as server:
+        page = _open(browser, server, [])
+        try:
+            got = {}
+            page.goto(f"{server}/federal", wait_until="domcontentloaded")
+            _wait_until_drawn(page)
+            for year in years:
+                if year != years[0]:
+                    page.get_by_role("combobox", name="Calendar year").click()
+                    page.get_by_role("option", name=str(year)).click()
+                    page.get_by_role("button", name=f"stop-federal-reporting-{year}.xlsx").wait_for(timeout=60_000)
+                    _wait_until_drawn(page)
+                with page.expect_download(timeout=60_000) as info:
+                    page.get_by_role("button", name=f"Federal reporting workbook (Excel): stop-federal-reporting-{year}.xlsx").click()
+                download = info.value
+                got[year] = (download.suggested_filename, Path(download.path()).read_bytes())
+            for year, (name, data) in got.items():
+                assert name == f"stop-federal-reporting-{year}.xlsx"
+                book = load_workbook(io.BytesIO(data), read_only=True)
+                assert book.sheetnames == list(SHEETS)
+                assert f"calendar year {year}" in str(book.worksheets[0].cell(2, 1).value)
+        finally:
+            page.close()
+    details = [r[0] for r in rows(db, "SELECT detail FROM audit_log WHERE action = 'export' ORDER BY occurred_at")]
+    assert details[-2:] == [f"calendar year {y}" for y in years]
