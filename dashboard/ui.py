@@ -163,12 +163,17 @@ def table_view(
 
 
 def _grid(df: pd.DataFrame, *, column_config: Mapping[str, Any] | None, key: str | None, height: int | str, row_height: int | None) -> None:
-    config: dict[str, Any] = {str(c): str(c).replace("_", " ").capitalize() for c in df.columns}
+    config: dict[str, Any] = {str(c): readable_header(str(c)) for c in df.columns}
     for name, given in (column_config or {}).items():
         # A shared format (MONEY, PERCENT) carries no label: keep the readable header rather than the column's name.
         config[name] = {**given, "label": config.get(name, name)} if isinstance(given, dict) and not given.get("label") else given
     drawn: Any = table_height(len(df), row_height) if height == "auto" else height
     st.dataframe(df, hide_index=True, column_config=config, key=key, height=drawn, row_height=row_height)
+
+
+def readable_header(name: str) -> str:
+    """A column name in words ("source_file" → "Source file"); a header already in words (an award number) is kept as it is."""
+    return name.replace("_", " ").capitalize() if name == name.lower() else name
 
 
 def table_height(rows: int, row_height: int | None = None) -> int:

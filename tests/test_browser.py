@@ -63,14 +63,20 @@ def _open(browser: object, url: str, blocked: list[str]) -> object:
     return page
 
 
+# Drawn: the app says its script has run to the end (stApp's script state, set by Streamlit's own frontend),
+# no skeleton placeholder is left and every plotly chart has drawn its SVG.
+DRAWN_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (!document.querySelector('[data-testid="stMainBlockContainer"] h1')) return false;
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+    return [...document.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'));
+}"""
+
+
 def _wait_until_drawn(page: object) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
-    # The script has finished when the "running" indicator is gone and the page stops changing.
-    page.wait_for_function(
-        '() => !document.querySelector(\'[data-testid="stStatusWidget"] img, [data-testid="stStatusWidget"] svg\')', timeout=60_000
-    )
-    page.wait_for_timeout(1500)
+    page.wait_for_function(DRAWN_JS, timeout=90_000)
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -48,7 +48,7 @@ KEY_FIGURES = {
     "leveraged_funding": ["Leveraged, all sources", "Private", "Leveraged $ per STOP $"],
     "ta_priorities": ["Communities ranked", "With at least one reason", "Highest need score"],
     "community": ["Maturity (1–5)", "Survivor practices in place", "Survivors engaged"],
-    "data_quality": ["Accepted with errors", "Rejected", "Reports missing"],
+    "data_quality": ["With problems to fix", "Refused", "Reports missing"],
     "allocation": ["Checks met", "Subgrant dollars (the base)", "Dollars short of floors"],
     "federal": ["On time", "Late", "Missing", "Not yet due", "Federal reporting workbook", "Deadlines"],
 }

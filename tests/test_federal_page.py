@@ -216,3 +216,14 @@ def test_one_click_downloads_the_chosen_years_workbook(demo_db: Path, browser: o
             page.close()
     details = [r[0] for r in rows(db, "SELECT detail FROM audit_log WHERE action = 'export' ORDER BY occurred_at")]
     assert details[-2:] == [f"calendar year {y}" for y in years]
+
+
+def test_award_numbers_head_the_funds_table_as_written(own_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each federal award's column carries its number exactly as the register spells it (not recased into "15jovw-…")."""
+    import json
+
+    at = open_federal(own_db, monkeypatch, tmp_path)
+    funds = next(d for d in at.dataframe if "Figure" in d.value.columns)
+    labels = {c: json.loads(funds.proto.columns or "{}").get(c, {}).get("label") for c in funds.value.columns if c != "Figure"}
+    numbers = {r[0] for r in rows(own_db, "SELECT federal_award_number FROM federal_awards")}
+    assert set(labels) == numbers and all(label == number for number, label in labels.items()), labels

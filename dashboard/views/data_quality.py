@@ -33,12 +33,12 @@ with cols[0]:
     ui.metric(f"Files for {period}", ui.count(int(counts.sum())))
 with cols[1]:
     ui.metric(
-        "Accepted with errors",
+        "With problems to fix",
         ui.count(int(counts.get("accepted_with_errors", 0))),
         help="Loaded, but some rows were wrong and were left out; see the issues below.",
     )
 with cols[2]:
-    ui.metric("Rejected", ui.count(int(counts.get("rejected", 0))), help="Nothing from these files was loaded.")
+    ui.metric("Refused", ui.count(int(counts.get("rejected", 0))), help="Nothing from these files was loaded.")
 with cols[3]:
     ui.metric(
         "Reports missing", ui.count(len(missing)), help="Reports owed for the quarter (the award dates cover it) with no accepted file."

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from dashboard import session, ui
 from stopdash.escape import markdown as md
 from stopdash.queries.portfolio import ta_priorities
+
+
+def _in_short(reason: str) -> str:
+    """A reason's opening words: "Collaboration maturity is low: 2.00 (Cooperation), below 2.5" → "Collaboration maturity is low"."""
+    return re.split(r":| \(", reason, maxsplit=1)[0].strip()
+
 
 f = session.filters()
 st.title("TA priorities")
@@ -51,13 +59,19 @@ else:
         "Rank: the place among the communities chosen by the filters; statewide: among every running award in the state. "
         "Equal need scores share a place (“tied 3rd”)."
     )
-    table = shown.assign(where=shown["counties"] + " (" + shown["regions"] + ")")[
+    # The grid names each reason in a few words so the "Why" fits a 1280-pixel laptop screen beside the
+    # community; the full reasons follow it (a scroll away), under "The first ten, explained" and in the downloads.
+    table = shown.assign(
+        where=shown["counties"] + " (" + shown["regions"] + ")",
+        in_short=shown["reason_list"].map(lambda reasons: "; ".join(_in_short(r) for r in reasons)),
+    )[
         [
             "place",
-            "statewide",
             "subgrant_id",
             "community",
             "need_score",
+            "in_short",
+            "statewide",
             "reasons",
             "where",
             "latest_report",
@@ -71,23 +85,24 @@ else:
         height=min(38 + 112 * len(table), 640),
         row_height=112,
         column_config={
-            "place": st.column_config.TextColumn("Rank", width="small"),
+            "place": st.column_config.TextColumn("Rank", width=60),
             "statewide": st.column_config.TextColumn("Statewide", width="small"),
             "subgrant_id": ui.link_column(),
-            "community": st.column_config.TextColumn("Community", width="medium"),
-            "reasons": st.column_config.TextColumn("Why", width="large"),
+            "community": st.column_config.TextColumn("Community", width=170),
+            "in_short": st.column_config.TextColumn("Why, in short", width=320),
+            "reasons": st.column_config.TextColumn("Why, in full", width="large"),
             "allocation_category": "Category",
             "where": st.column_config.TextColumn("Counties (region)", width="medium"),
             "latest_report": "Latest report",
             "need_score": st.column_config.ProgressColumn(
-                "Need", format="%d", min_value=0, width="small", max_value=int(max(ranking["need_score"].max(), 1))
+                "Need", format="%d", min_value=0, width=70, max_value=int(max(ranking["need_score"].max(), 1))
             ),
             "maturity_change": st.column_config.NumberColumn(
                 "Maturity change", format="%+.2f", help="Mean maturity score, latest report minus the one before."
             ),
         },
     )
-    ui.download_buttons(table, "ta-priorities", key="ta")
+    ui.download_buttons(table.drop(columns=["in_short"]), "ta-priorities", key="ta")
 
     st.header("The first ten, explained")
     for row in shown.head(10).itertuples():
