@@ -120,6 +120,18 @@ LEDGER_COLUMNS = {
 }
 
 
+# The quarterly reports owed, as the late list and the Deadlines tab both show them.
+TIMELINESS_COLUMNS = {
+    "subgrant_id": ui.link_column(),
+    "organization": st.column_config.TextColumn("Organization", width="medium"),
+    "period": "Quarter",
+    "due_on": st.column_config.DateColumn("Due on"),
+    "received_on": st.column_config.DateColumn("Received on"),
+    "days_late": "Days late",
+    "status": "Status",
+}
+
+
 def _funds_table(funds: pd.DataFrame) -> pd.DataFrame:
     """One row per figure, one column per federal award (few awards, many figures: narrow enough for a laptop)."""
     out = pd.DataFrame({"Figure": list(FUNDS_ROWS.values())})
@@ -200,15 +212,7 @@ else:
         ui.table_view(
             ui.with_links(late),
             key="fed_late",
-            column_config={
-                "subgrant_id": ui.link_column(),
-                "organization": st.column_config.TextColumn("Organization", width="medium"),
-                "period": "Quarter",
-                "due_on": st.column_config.DateColumn("Due on"),
-                "received_on": st.column_config.DateColumn("Received on"),
-                "days_late": "Days late",
-                "status": "Status",
-            },
+            column_config=TIMELINESS_COLUMNS,
             order="most days late first",
         )
 
@@ -262,15 +266,7 @@ else:
             if not times.empty
             else times,
             key="fed_owed",
-            column_config={
-                "subgrant_id": ui.link_column(),
-                "organization": st.column_config.TextColumn("Organization", width="medium"),
-                "period": "Quarter",
-                "due_on": st.column_config.DateColumn("Due on"),
-                "received_on": st.column_config.DateColumn("Received on"),
-                "days_late": "Days late",
-                "status": "Status",
-            },
+            column_config=TIMELINESS_COLUMNS,
             order="missing and late first",
         )
     with tab_all:
