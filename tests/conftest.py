@@ -129,3 +129,23 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """The dashboard served on the small demo portfolio, once per test module."""
     with serve_app(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
         yield url
+
+
+# The award register's columns as written before the federal columns, spelled out (an older register does not change
+# with the code), and the federal columns added after them.
+OLD_HEADER = [
+    "Subgrant ID",
+    "Organization",
+    "Community",
+    "Allocation category",
+    "Award year",
+    "Award amount",
+    "Sexual assault amount",
+    "Match required",
+    "Start date",
+    "End date",
+    "Counties",
+    "Tribal nations",
+    "Purpose areas",
+]
+FEDERAL_HEADER = ["Federal award number", "Award date", "UEI", "Returned unused", "Match exempt"]

@@ -13,30 +13,13 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from conftest import rows
+from conftest import FEDERAL_HEADER, OLD_HEADER, rows
 from ingest.config import Federal, settings
 from ingest.errors import ConfigError
 from ingest.pipeline import load_register
 from ingest.quarters import quarter_bounds
 from ingest.store.db import SCHEMA_VERSION, open_db
 from ingest.workbook.awards import FEDERAL_AWARD_HEADER, ParsedRegister, parse_register
-
-OLD_HEADER = [
-    "Subgrant ID",
-    "Organization",
-    "Community",
-    "Allocation category",
-    "Award year",
-    "Award amount",
-    "Sexual assault amount",
-    "Match required",
-    "Start date",
-    "End date",
-    "Counties",
-    "Tribal nations",
-    "Purpose areas",
-]
-FEDERAL_HEADER = ["Federal award number", "Award date", "UEI", "Returned unused", "Match exempt"]
 
 
 def _base(sid: str, category: str = "Law enforcement", tribes: str = "") -> list[object]:

@@ -14,28 +14,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from conftest import rows
+from conftest import FEDERAL_HEADER, OLD_HEADER, rows
 from ingest.allocation_rules import RULES
 from ingest.pipeline import ingest_paths, load_register
 from ingest.workbook.awards import FEDERAL_AWARD_HEADER
 from stopdash.queries.allocation import allocation_checks
 
-OLD_HEADER = [
-    "Subgrant ID",
-    "Organization",
-    "Community",
-    "Allocation category",
-    "Award year",
-    "Award amount",
-    "Sexual assault amount",
-    "Match required",
-    "Start date",
-    "End date",
-    "Counties",
-    "Tribal nations",
-    "Purpose areas",
-]
-FEDERAL_HEADER = ["Federal award number", "Award date", "UEI", "Returned unused", "Match exempt"]
 A = "15JOVW-24-GG-00001-STOP"  # on the Federal awards sheet
 B = "15JOVW-25-GG-00002-STOP"  # not on it
 Y25 = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
