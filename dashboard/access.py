@@ -15,10 +15,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.config import DATA_DIR, Settings
+from ingest.config import DATA_DIR, County, Settings
 from ingest.errors import ConfigError
 
 ROLES = ("admin", "coalition", "viewer")
+SETTINGS = ("role", "counties", "regions")  # what an entry may say; anything else is a typo, refused
 UNVERIFIED = "e-mail not verified"
 
 
@@ -62,6 +63,13 @@ def load_rules(path: Path) -> dict[str, dict[str, object]]:
         for key, entry in raw.get(table, {}).items():
             if not isinstance(entry, dict) or entry.get("role") not in ROLES:
                 raise ConfigError(f'{path.name}: [{table}."{key}"] needs role = one of {", ".join(ROLES)}.')
+            unknown = sorted(set(entry) - set(SETTINGS))
+            if unknown:  # "county" for "counties" would silently show a viewer nothing, or mean something else
+                raise ConfigError(
+                    f'{path.name}: [{table}."{key}"] has the setting {unknown[0]}, which is not one of {", ".join(SETTINGS)}.'
+                )
+            if entry["role"] == "viewer" and not (_listed(entry, "counties") or _listed(entry, "regions")):
+                raise ConfigError(f'{path.name}: [{table}."{key}"] is a viewer but lists no counties or regions.')
             rules[prefix + key.strip().lower().lstrip("@")] = entry
     return rules
 
@@ -106,6 +114,13 @@ def access_for(email: str | None, cfg: Settings, path: Path | None = None, *, em
         if county is None:
             raise ConfigError(f"access.toml: '{name}' (for {email}) is not a county of {cfg.state_name}.")
         allowed.add(county.fips)
-    regions = {r.strip().lower() for r in _listed(entry, "regions")}
-    allowed |= {c.fips for c in cfg.counties if c.region.lower() in regions}
+    allowed |= {c.fips for region in _listed(entry, "regions") for c in region_counties(region, cfg, email)}
     return Access("viewer", email, frozenset(allowed))
+
+
+def region_counties(region: str, cfg: Settings, who: str) -> list[County]:
+    """The counties of *region* (any case); a name that is no region of the state is a mistake, refused."""
+    found = [c for c in cfg.counties if c.region.lower() == region.strip().lower()]
+    if not found:
+        raise ConfigError(f"access.toml: '{region}' (for {who}) is not a region of {cfg.state_name}.")
+    return found

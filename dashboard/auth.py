@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from dashboard.access import LOCAL_USER, ROLES, UNVERIFIED, Access, access_for, access_path, load_rules
+from dashboard.access import LOCAL_USER, ROLES, SETTINGS, UNVERIFIED, Access, access_for, access_path, load_rules, region_counties
 from dashboard.serving import loopback_only
 from ingest.config import settings
 from ingest.errors import ConfigError, StopdashError
@@ -199,15 +199,39 @@ def access_file_problem(path: Path, error: ConfigError) -> str:
                     f"Sign-in cannot be checked: {ACCESS_FILE}, {where}, {said} for {markdown(key)}. "
                     f"Under that heading write role = followed by one of {roles}. {ACCESS_AFTER}"
                 )
-    county = re.search(r"'(?P<name>[^']*)' \(for (?P<who>[^)]*)\) is not a county of (?P<state>.*)\.$", str(error))
-    if county:
-        at = _line_of(lines, f'"{county["name"]}"')
-        where = f"on line {at}" if at else ""
+    for table in ("domains", "users"):
+        entries = raw.get(table, {})
+        for key, entry in entries.items() if isinstance(entries, dict) else ():
+            at = _line_of(lines, key)
+            where = f"on line {at}" if at else f"in the [{table}] part"
+            unknown = sorted(set(entry) - set(SETTINGS))
+            if unknown:
+                below = _line_of(lines[at or 0 :], unknown[0])  # the setting's own line, under its heading
+                where = f"on line {below + (at or 0)}" if below else where
+                return (
+                    f"Sign-in cannot be checked: {ACCESS_FILE}, {where}, has the setting {markdown(unknown[0])} for "
+                    f"{markdown(key)}, which the dashboard does not know. An entry may say only role, counties "
+                    f'and regions, such as counties = ["Hennepin"] or regions = ["Arrowhead (EDR 3)"]. {ACCESS_AFTER}'
+                )
+            if entry.get("role") == "viewer" and not (entry.get("counties") or entry.get("regions")):
+                return (
+                    f"Sign-in cannot be checked: {ACCESS_FILE}, {where}, makes {markdown(key)} a viewer but lists "
+                    'no county or region for them, so they would see nothing. Add counties = ["Hennepin"] or '
+                    f'regions = ["Arrowhead (EDR 3)"] under that heading, or give another role. {ACCESS_AFTER}'
+                )
+    place = re.search(r"'(?P<name>[^']*)' \(for (?P<who>[^)]*)\) is not a (?P<kind>county|region) of (?P<state>.*)\.$", str(error))
+    if place:
+        at = _line_of(lines, f'"{place["name"]}"')
+        where = f" on line {at}" if at else ""
+        fix = {
+            "county": "Write the county's name as the state spells it, or its 5-digit FIPS code",
+            "region": "Write the region as the dashboard's region filter spells it, such as Arrowhead (EDR 3)",
+        }[place["kind"]]
         return (
-            f"Sign-in cannot be checked: {ACCESS_FILE} lists {markdown(county['name'])} {where} (for "
-            f"{markdown(county['who'])}), which is not a county of {markdown(county['state'])}. Write the county's name "
-            f"as the state spells it, or its 5-digit FIPS code, or remove it. {ACCESS_AFTER}"
-        ).replace("  ", " ")
+            f"Sign-in cannot be checked: {ACCESS_FILE} lists the {place['kind']} {markdown(place['name'])}{where} (for "
+            f"{markdown(place['who'])}), which is not a {place['kind']} of {markdown(place['state'])}. {fix}, or remove it. "
+            f"{ACCESS_AFTER}"
+        )
     return f"Sign-in cannot be checked: {ACCESS_FILE} cannot be used. {markdown(error)} {ACCESS_AFTER}"
 
 
@@ -221,6 +245,9 @@ def check_access_file(path: Path) -> None:
         for name in names if isinstance(names, list) else [names]:
             if cfg.county(str(name)) is None:
                 raise ConfigError(f"access.toml: '{name}' (for {key}) is not a county of {cfg.state_name}.")
+        regions = entry.get("regions") or []
+        for region in regions if isinstance(regions, list) else [regions]:
+            region_counties(str(region), cfg, key)
 
 
 def current_access(db: Path) -> Access:

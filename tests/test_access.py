@@ -75,3 +75,35 @@ def test_a_bad_access_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_shipped_access_file_lets_nobody_in_by_default() -> None:
     """The example file ships with every entry commented out."""
     assert access_for("anyone@example.org", settings()).role == "none"
+
+
+def _typos(word: str) -> set[str]:
+    """Every one-letter slip of *word*: a letter left out, doubled, swapped with the next, or in capitals."""
+    slips = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    slips |= {word[:i] + word[i] + word[i:] for i in range(len(word))}
+    slips |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    slips |= {word.capitalize(), word.upper(), word.rstrip("s"), word + "s"}
+    return slips - {word}
+
+
+@pytest.mark.parametrize("setting", ["role", "counties", "regions"])
+def test_a_misspelt_setting_lets_nobody_in(setting: str, tmp_path: Path) -> None:
+    """A setting the access file does not know (any one-letter slip of a real one) is refused for everyone, not
+    read as absent: a viewer's "county" would otherwise show them nothing, or a misspelt extra line pass unseen."""
+    path = tmp_path / "access.toml"
+    values = {"role": '"viewer"', "counties": '["Hennepin"]', "regions": '["Southwest (EDR 8)"]'}
+    for slip in sorted(_typos(setting) - set(values)):
+        body = "\n".join(f"{slip if k == setting else k} = {v}" for k, v in values.items())
+        path.write_text(f'[users."admin@state.example.gov"]\nrole = "admin"\n[users."v@county.example.org"]\n{body}\n')
+        for email in ("admin@state.example.gov", "v@county.example.org"):
+            with pytest.raises(ConfigError):
+                access_for(email, settings(), path)
+
+
+@pytest.mark.parametrize("region", ["Southwest", "Arrowhead EDR 3", "Metro (EDR 12)", "Twin Cities"])
+def test_a_region_not_of_the_state_is_refused(region: str, tmp_path: Path) -> None:
+    """A region name that is none of the state's (a near miss included) stops sign-in instead of showing nothing."""
+    path = tmp_path / "access.toml"
+    path.write_text(f'[users."v@county.example.org"]\nrole = "viewer"\nregions = ["{region}"]\n')
+    with pytest.raises(ConfigError, match="not a region"):
+        access_for("v@county.example.org", settings(), path)

@@ -30,6 +30,11 @@ BROKEN = [
     ("unknown role", GOOD + '[users."ta@coalition.example.org"]\nrole = "coaliton"\n', 3, '"coalition"'),
     ("no role", GOOD + '[domains."county.example.org"]\ncounties = ["Hennepin"]\n', 3, "role = "),
     ("unknown county", GOOD + '[users."v@c.example.org"]\nrole = "viewer"\ncounties = ["Gotham"]\n', 5, "FIPS"),
+    ("unknown region", GOOD + '[users."v@c.example.org"]\nrole = "viewer"\nregions = ["Arowhead (EDR 3)"]\n', 5, "region filter"),
+    ("setting misspelt", GOOD + '[users."v@c.example.org"]\nrole = "viewer"\ncounty = ["Hennepin"]\n', 5, "only role, counties"),
+    ("setting misspelt on a domain", GOOD + '[domains."c.example.org"]\nrole = "coalition"\nRole = "admin"\n', 5, "only role"),
+    ("viewer of nowhere", GOOD + '[users."v@c.example.org"]\nrole = "viewer"\n', 3, "would see nothing"),
+    ("viewer of an empty list", GOOD + '[users."v@c.example.org"]\nrole = "viewer"\ncounties = []\n', 3, "Add counties"),
 ]
 
 

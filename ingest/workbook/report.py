@@ -13,7 +13,7 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.errors import FileRefused
-from ingest.vocab import word_key
+from ingest.vocab import INDICATORS, PRACTICES, word_key
 from ingest.workbook import format as workbook_format
 from ingest.workbook import models, normalize
 from ingest.workbook.guard import check_package
@@ -292,8 +292,22 @@ def _cell_fact(
     return None
 
 
-def row_message(sheet: str, ref: str, column: str, problem: models.Problem, raw: object, *, dropped: bool) -> str:
-    """What went wrong in one cell, where (sheet, cell, column) and what to do next, for a grantee."""
+# The row's code a reader knows it by, named in each of its problems ("for indicator C3 (Formalized roles ...)").
+_ROW_NAMES = {"indicator_code": ("indicator", INDICATORS), "practice_code": ("practice", PRACTICES)}
+
+
+def row_subject(field_name: str | None, raw: object) -> str:
+    """'indicator C3 (Formalized roles and responsibilities)' for a row keyed by a known code, else ''.
+
+    Only a code of the template's own list is named: whatever else a grantee wrote there is not repeated."""
+    kind, names = _ROW_NAMES.get(field_name or "", ("", {}))
+    code = (normalize.clean_text(raw) or "").upper() if isinstance(raw, str) else ""
+    return f"{kind} {code} ({names[code]})" if code in names else ""
+
+
+def row_message(sheet: str, ref: str, column: str, problem: models.Problem, raw: object, *, dropped: bool, subject: str = "") -> str:
+    """What went wrong in one cell, where (sheet, cell, column, and the indicator or practice of its row) and
+    what to do next, for a grantee."""
     if problem.code == "missing_value":
         what = "this required cell is empty"
     elif problem.found:
@@ -306,7 +320,8 @@ def row_message(sheet: str, ref: str, column: str, problem: models.Problem, raw:
         then = "The row was not loaded; correct it and send the report again."
     else:
         then = "That cell was left empty and the rest of the row was loaded; correct it in the next report."
-    return f"{sheet}!{ref} ({column}): {what}. {then}"
+    about = f"for {subject}, {what}" if subject else what
+    return f"{sheet}!{ref} ({column}): {about}. {then}"
 
 
 def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport, facts: dict[str, str]) -> None:
@@ -348,6 +363,7 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport, f
         row, found = models.problems(spec.model, record)
         found = lost + [p for p in found if p.field not in {q.field for q in lost}]
         dropped = row is None or any(p.required for p in lost)
+        subject = row_subject(spec.unique, record.get(spec.unique)) if spec.unique else ""
         for p in found:
             ref = cell_ref(r, table.columns.get(p.field, 0))
             report.issues.append(
@@ -356,7 +372,15 @@ def _read_section(key: str, spec: Section, sheet: Sheet, report: ParsedReport, f
                     ref,
                     "error" if p.required or p.code == "percent_format" else "warning",
                     p.code,
-                    row_message(sheet.name, ref, column_names.get(p.field, p.field), p, record.get(p.field), dropped=dropped),
+                    row_message(
+                        sheet.name,
+                        ref,
+                        column_names.get(p.field, p.field),
+                        p,
+                        record.get(p.field),
+                        dropped=dropped,
+                        subject="" if p.field == spec.unique else subject,
+                    ),
                 )
             )
         if dropped or row is None:
