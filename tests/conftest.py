@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
@@ -19,9 +20,21 @@ import pytest
 from ingest.pipeline import Summary, ingest_paths, load_register
 from stopdash.demo.build import build_demo
 
+if TYPE_CHECKING:  # the ingest tests need not import Streamlit
+    from streamlit.testing.v1 import AppTest
+
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
+
+
+def open_tables(at: AppTest) -> AppTest:
+    """Open every chart's "Table" tab (ui.chart draws a table only while its tab is open) and run the page again,
+    so checks that read every table on a page see the ones behind the charts too."""
+    tabs = [key for key in at.session_state if str(key).endswith("_tabs")]
+    for key in tabs:
+        at.session_state[key] = "Table"
+    return at.run() if tabs else at
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from axe import axe_script
+from playwright.sync_api import expect
 
 from test_browser import PAGES, _open, _wait_until_drawn, serve_app
 
@@ -89,5 +90,33 @@ def test_no_text_is_cut_off(server: str, browser: object, path: str, size: str) 
         _wait_until_drawn(page)
         cut = page.evaluate(OVERFLOW_JS)
         assert not cut, f"{PAGES[path][0]} at {size} cuts off: {cut}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", [p for p, (_, charts) in PAGES.items() if charts])
+def test_chart_tables_opened_have_no_axe_violations(server: str, browser: object, path: str) -> None:
+    """The tables behind the charts, drawn only once their "Table" tab is opened, pass the same axe-core checks and
+    cut nothing off at 1280x720, with every such tab opened by the keyboard (focus, then Enter)."""
+    page = _open(browser, f"{server}/{path}", [])
+    try:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        tabs = page.get_by_role("tab", name="Table", exact=True)
+        count = tabs.count()
+        assert count, f"{PAGES[path][0]} has charts, each with a Table tab"
+        for i in range(count):
+            tabs.nth(i).focus()
+            page.keyboard.press("Enter")
+            expect(tabs.nth(i)).to_have_attribute("aria-selected", "true", timeout=30_000)
+            _wait_until_drawn(page)
+        selected = page.locator('[role="tab"][aria-selected="true"]').all_inner_texts()
+        assert selected.count("Table") == count, f"{PAGES[path][0]}: every Table tab opened by the keyboard ({selected})"
+        page.add_script_tag(path=str(axe_script()))
+        result = page.evaluate("opts => axe.run(document, opts)", AXE_OPTIONS)
+        assert not result["violations"], f"{PAGES[path][0]} with its tables open:\n{_summary(result['violations'])}"
+        cut = page.evaluate(OVERFLOW_JS)
+        assert not cut, f"{PAGES[path][0]} with its tables open cuts off: {cut}"
     finally:
         page.close()

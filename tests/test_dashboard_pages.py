@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_tables
 from dashboard.ui import money_short
 from stopdash.escape import markdown
 
@@ -66,7 +67,7 @@ def open_page(at: AppTest, page: str, **query: str) -> AppTest:
     at.run()
     if page != "overview":
         at.switch_page(f"views/{page}.py").run()
-    return at
+    return open_tables(at)
 
 
 def shown(at: AppTest) -> dict[str, object]:
@@ -386,3 +387,18 @@ def test_allocation_page_shows_the_engine_checks(app: AppTest, demo_db: Path) ->
     assert shown_checks["check"].tolist() == expected.loc[expected["award_year"] == year, "check"].tolist()
     assert shown_checks["met"].tolist() == expected.loc[expected["award_year"] == year, "met"].tolist()
     assert len(at.warning) == int((~expected.loc[expected["award_year"] == year, "met"]).sum())
+
+
+def test_a_chart_table_is_drawn_only_once_its_tab_is_open(app: AppTest) -> None:
+    """Each chart's table waits behind its "Table" tab (the browser drew every hidden grid on each open) and is
+    there, with the chart's rows, as soon as the person opens that tab."""
+    at = app.run()
+    assert_clean(at)
+    tabs = sorted(key for key in at.session_state if str(key).endswith("_tabs"))
+    assert tabs, "the Overview's charts have Table tabs"
+    before = len(at.dataframe)
+    for opened, key in enumerate(tabs, start=1):
+        at.session_state[key] = "Table"
+        at.run()
+        assert_clean(at)
+        assert len(at.dataframe) == before + opened, f"opening {key} drew its one table"

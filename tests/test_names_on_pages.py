@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_tables
 from stopdash.queries.allocation import PURPOSE_AREAS
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -42,7 +43,7 @@ def test_overview_names_the_counties_with_no_funded_community(app: AppTest, demo
 def test_purpose_areas_carry_their_names(app: AppTest, demo_db: Path) -> None:
     """The Allocation page's purpose-area table and a Community page name each area, not only its number."""
     at = app.run()
-    at.switch_page("views/allocation.py").run()
+    open_tables(at.switch_page("views/allocation.py").run())
     assert not at.exception
     areas = next(d.value for d in at.dataframe if "area" in d.value.columns)["area"].tolist()
     assert areas and all(a.split(". ", 1)[1] in PURPOSE_AREAS.values() for a in areas if a[0].isdigit())

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_tables
 from stopdash.exports.notes import notes_rows
 from stopdash.exports.tables import gather_summary
 
@@ -120,6 +121,7 @@ def open_page(page: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppT
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     if page != "overview":
         at.switch_page(f"views/{page}.py").run()
+    open_tables(at)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
