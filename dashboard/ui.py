@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlparse
@@ -123,7 +123,7 @@ def is_zero_change(delta: str) -> bool:
 
 def chart(
     fig: go.Figure,
-    table: pd.DataFrame,
+    table: pd.DataFrame | Callable[[], pd.DataFrame],
     *,
     key: str,
     column_config: Mapping[str, Any] | None = None,
@@ -132,14 +132,15 @@ def chart(
 ) -> None:
     """A chart with the table behind it one click away (the "Table" tab); *order* says how a long table is sorted.
 
-    The table is made only while its tab is open: every hidden grid was drawn by the browser on each page open
-    (a tenth to a fifth of a page's fresh-open time). Its tab's state is ``st.session_state[f"{key}_tabs"]``."""
+    The table is drawn only while its tab is open: every hidden grid was drawn by the browser on each page open
+    (a tenth to a fifth of a page's fresh-open time). A *table* that is costly to make (a pivot of every
+    community) may be given as a function, called only then. Its tab's state is ``st.session_state[f"{key}_tabs"]``."""
     tab_chart, tab_table = st.tabs(["Chart", "Table"], key=f"{key}_tabs", on_change="rerun")
     with tab_chart:
         st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG, key=f"{key}_chart")
     with tab_table:
         if tab_table.open:
-            table_view(table, column_config=column_config, key=f"{key}_table", order=order)
+            table_view(table() if callable(table) else table, column_config=column_config, key=f"{key}_table", order=order)
     if caption:
         st.caption(caption)
 
@@ -294,9 +295,18 @@ MONEY = st.column_config.NumberColumn(format="dollar", step=1)
 PERCENT = st.column_config.NumberColumn(format="percent", step=0.001)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _file(flat: pd.DataFrame, name: str, kind: str) -> bytes:
+    """One download's bytes, made once per table and kept for every later run and session."""
+    return table_csv(flat) if kind == "csv" else table_xlsx(flat, name)
+
+
 def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
-    """CSV and Excel downloads of *df* (list columns joined with "; "), each file made only when its button is
-    clicked: making both on every run of the page cost the server more than drawing the page."""
+    """CSV and Excel downloads of *df* (list columns joined with "; ").
+
+    The files are made once per table and cached: making both on every run of a page cost the server more
+    than drawing it. (A callable, made on the click, was tried: a click just after a rerun was lost, as
+    the rerun had dropped the file the button still pointed to.)"""
     flat = df.copy()
     for col in flat.columns:
         if flat[col].map(lambda v: isinstance(v, (list, tuple))).any():
@@ -304,7 +314,7 @@ def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
     row = st.container(horizontal=True)
     row.download_button(
         "Download CSV",
-        lambda: table_csv(flat),
+        _file(flat, name, "csv"),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -312,7 +322,7 @@ def download_buttons(df: pd.DataFrame, name: str, *, key: str) -> None:
     )
     row.download_button(
         "Download Excel",
-        lambda: table_xlsx(flat, name),
+        _file(flat, name, "xlsx"),
         file_name=f"{name}.xlsx",
         key=f"{key}_xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -402,3 +403,23 @@ def test_a_chart_table_is_drawn_only_once_its_tab_is_open(app: AppTest) -> None:
         at.run()
         assert_clean(at)
         assert len(at.dataframe) == before + opened, f"opening {key} drew its one table"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chart_has_the_white_look_and_only_known_trace_types(app: AppTest, page: str) -> None:
+    """Every chart a page sends carries plotly_white's layout through the shared template (dashboard.charts.theme),
+    and draws only the trace types whose plotly_white defaults that template keeps."""
+    import plotly.io as pio
+
+    from dashboard.charts.theme import TRACES
+
+    at = open_page(app, page, **({"subgrant": SUBGRANT} if page == "community" else {}))
+    assert_clean(at)
+    white = pio.templates["plotly_white"].to_plotly_json()
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        template = spec["layout"]["template"]
+        assert template["layout"] == json.loads(json.dumps(white["layout"])), f"{page}: a chart without the white look"
+        kinds = {trace.get("type", "scatter") for trace in spec["data"]}
+        assert kinds <= set(TRACES), f"{page} draws {kinds - set(TRACES)}, which the template has no defaults for"
+        assert set(template["data"]) == set(TRACES)

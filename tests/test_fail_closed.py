@@ -286,8 +286,11 @@ def _page_text(browser: object, url: str, expect: tuple[str, ...] = ()) -> str:
                     arg=list(expect),
                     timeout=60_000,
                 )
-        else:
-            page.wait_for_timeout(1000)
+        else:  # the app says its script has run to the end
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'",
+                timeout=60_000,
+            )
         return page.locator('[data-testid="stApp"]').inner_text()
     finally:
         page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from plotly.colors import sample_colorscale
@@ -141,3 +142,17 @@ def test_figure_needs_no_internet(values, names) -> None:
     assert "http" not in text
     layout = fig.to_plotly_json()["layout"]
     assert not {"geo", "mapbox", "map"} & set(layout)
+
+
+def test_charts_keep_their_look_whoever_set_plotlys_default_template() -> None:
+    """Streamlit makes its own template plotly's default when its chart module loads (possibly after ours):
+    every figure is still drawn on the white look, never on Streamlit's placeholder colours."""
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (sets pio.templates.default = "streamlit")
+
+    from dashboard.charts.figures import bar
+
+    pio.templates.default = "streamlit"
+    fig = bar(pd.DataFrame({"q": ["2026-Q1"], "n": [3]}), "q", "n", title="t", x_title="x", y_title="y")
+    assert fig.layout.template.layout.to_plotly_json() == pio.templates["plotly_white"].layout.to_plotly_json()
+    assert "#000001" not in fig.to_json()

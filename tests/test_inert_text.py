@@ -311,6 +311,15 @@ LEAKS = """() => {
 }"""
 
 
+# Hovering at (600, 400) has drawn its tooltip: there is no chart's plot area there, or its hover layer holds text.
+HOVERED = """() => {
+    const under = document.elementFromPoint(600, 400);
+    const plot = under && under.closest('.js-plotly-plot');
+    if (!plot || !under.closest('.nsewdrag, .draglayer')) return true;
+    return plot.querySelector('.hoverlayer') !== null && plot.querySelector('.hoverlayer').childElementCount > 0;
+}"""
+
+
 def _visit(browser: object, url: str, requests: list[str], *, tab: str | None = None) -> tuple[str, list[str]]:
     """Open *url* (every request recorded, none but localhost let through); return the page text and any planted link or image."""
     from test_browser import LOCAL_HOSTS, _wait_until_drawn
@@ -323,9 +332,12 @@ def _visit(browser: object, url: str, requests: list[str], *, tab: str | None = 
         _wait_until_drawn(page)
         if tab:
             page.get_by_role("tab", name=tab).click()
-            page.wait_for_timeout(1500)
+            page.wait_for_function(
+                "name => [...document.querySelectorAll('[role=tab][aria-selected=true]')].some(t => t.innerText.trim() === name)", arg=tab
+            )
+            _wait_until_drawn(page)
         page.mouse.move(600, 400)  # hovering draws tooltips: their text must be inert too
-        page.wait_for_timeout(300)
+        page.wait_for_function(HOVERED)
         legends = " ".join(page.locator(".js-plotly-plot .legendtext").all_text_contents())
         return page.locator('[data-testid="stApp"]').inner_text() + "\n" + legends, page.evaluate(LEAKS)
     finally:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import geo
+from dashboard.charts import geo, theme
 from stopdash.escape import plotly, plotly_values
 
 __all__ = [
@@ -85,7 +85,6 @@ def _layout(
     note: str | None = None,
 ) -> go.Figure:
     fig.update_layout(
-        template="plotly_white",
         title={
             "text": title,
             "x": 0.0,
@@ -192,7 +191,7 @@ def bar(
     added to the tooltip; *show_values* writes each bar's value at its end.
     """
     df, order, color_order, colors = _escaped(df), _order(order), _order(color_order), _keys(colors)
-    fig = go.Figure()
+    fig = theme.figure()
     groups = [(None, df)] if color is None else [(key, df[df[color] == key]) for key in (color_order or list(dict.fromkeys(df[color])))]
     palette = _colors([g for g, _ in groups if g is not None], colors)
     value_axis = "x" if horizontal else "y"
@@ -262,7 +261,7 @@ def line(
 ) -> go.Figure:
     """Lines with markers of *y* over *x* (quarters), one per *color* group. Gaps stay gaps."""
     df, colors = _escaped(df), _keys(colors)
-    fig = go.Figure()
+    fig = theme.figure()
     groups = [(None, df)] if color is None else list(df.groupby(color, sort=False))
     palette = _colors([g for g, _ in groups if g is not None], colors)
     for key, part in groups:
@@ -316,7 +315,7 @@ def heatmap(
         grid = grid.reindex([r for r in y_order if r in grid.index])
     names = [x_labels.get(str(c), str(c)) if x_labels else str(c) for c in grid.columns]
     values = grid.to_numpy(dtype="float64")
-    fig = go.Figure(
+    fig = theme.figure(
         go.Heatmap(
             z=values,
             x=[str(c) for c in grid.columns],
@@ -381,7 +380,7 @@ def status_matrix(
         scale += [[i / k, c], [(i + 1) / k, c]]
     names = [x_labels.get(str(c), str(c)) if x_labels else str(c) for c in grid.columns]
     values = grid.to_numpy(dtype="float64")
-    fig = go.Figure(
+    fig = theme.figure(
         go.Heatmap(
             z=values,
             x=[str(c) for c in grid.columns],
@@ -426,7 +425,7 @@ def diverging_bar(
 ) -> go.Figure:
     """Horizontal bars right (blue) for rises and left (vermillion) for falls, largest first."""
     df = _escaped(df)
-    fig = go.Figure()
+    fig = theme.figure()
     for name, part, c in ((rise_name, df[df[value] >= 0], RISE), (fall_name, df[df[value] < 0], FALL)):
         if part.empty:
             continue

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import shapefile
 from plotly.colors import sample_colorscale
 
+from dashboard.charts import theme
 from stopdash.escape import plotly
 
 __all__ = ["NO_DATA_COLOR", "SIMPLIFY_TOLERANCE", "county_map", "county_names", "county_shapes"]
@@ -221,7 +222,7 @@ def county_map(
     else:
         cmin, cmax = 0.0, 1.0
 
-    fig = go.Figure()
+    fig = theme.figure()
     for geoid in sorted(shapes):
         name = plotly(names.get(geoid) or census_names.get(geoid, geoid))  # plotly renders HTML in hover text
         value = numbers.get(geoid)

@@ -97,11 +97,15 @@ else:
         zmax=5,
         x_labels={c: f"{c} {n}" for c, n in INDICATORS.items()},
     )
-    wide = scores.pivot_table(index=["subgrant_id", "community", "mean_score"], columns="indicator_code", values="score")
-    wide = wide.reindex(columns=[c for c in codes if c in wide.columns]).reset_index().sort_values("mean_score")
+
+    def score_table() -> pd.DataFrame:  # every community's row: made only when the Table tab is open
+        wide = scores.pivot_table(index=["subgrant_id", "community", "mean_score"], columns="indicator_code", values="score")
+        wide = wide.reindex(columns=[c for c in codes if c in wide.columns]).reset_index().sort_values("mean_score")
+        return ui.with_links(wide)
+
     ui.chart(
         fig,
-        ui.with_links(wide),
+        score_table,
         key="indicators",
         order="lowest mean score first",
         column_config={"subgrant_id": ui.link_column(), "mean_score": st.column_config.NumberColumn("Mean", format="%.2f")},
@@ -135,13 +139,17 @@ else:
         zmin=0,
     )
     fig.update_xaxes(tickangle=-45)
-    wide = partners.pivot_table(index=["subgrant_id", "community"], columns="discipline", values="partners", fill_value=0)
-    wide = wide.reindex(columns=present).reset_index()
-    wide = wide.assign(_breadth=wide["subgrant_id"].map(partners.groupby("subgrant_id")["discipline"].nunique()))
-    wide = wide.sort_values(["_breadth", "community"], kind="stable").drop(columns="_breadth")  # fewest first, as drawn
+
+    def partner_table() -> pd.DataFrame:  # every community's row: made only when the Table tab is open
+        wide = partners.pivot_table(index=["subgrant_id", "community"], columns="discipline", values="partners", fill_value=0)
+        wide = wide.reindex(columns=present).reset_index()
+        wide = wide.assign(_breadth=wide["subgrant_id"].map(partners.groupby("subgrant_id")["discipline"].nunique()))
+        wide = wide.sort_values(["_breadth", "community"], kind="stable").drop(columns="_breadth")  # fewest first, as drawn
+        return ui.with_links(wide)
+
     ui.chart(
         fig,
-        ui.with_links(wide),
+        partner_table,
         key="table",
         order="fewest disciplines at the table first",
         column_config={"subgrant_id": ui.link_column()},

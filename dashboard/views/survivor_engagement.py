@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import session, ui
@@ -80,11 +81,15 @@ else:
         y_order=ranked[:MAX_DRAWN],
         x_labels=labels,
     )
-    wide = matrix.pivot_table(index=["subgrant_id", "community", "in_place"], columns="practice_code", values="status", aggfunc="first")
-    wide = wide.reindex(columns=[c for c in PRACTICES if c in wide.columns]).reset_index().sort_values(["in_place", "community"])
+
+    def wide() -> pd.DataFrame:  # every community's row: made only when the Table tab is open
+        grid = matrix.pivot_table(index=["subgrant_id", "community", "in_place"], columns="practice_code", values="status", aggfunc="first")
+        grid = grid.reindex(columns=[c for c in PRACTICES if c in grid.columns]).reset_index().sort_values(["in_place", "community"])
+        return ui.with_links(grid)
+
     ui.chart(
         fig,
-        ui.with_links(wide),
+        wide,
         key="matrix",
         order="fewest practices in place first",
         column_config={"subgrant_id": ui.link_column(), "in_place": "In place (count)"},

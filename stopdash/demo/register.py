@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,10 +195,20 @@ def _plan_federal(subs: list[Subgrant], years: list[int], last: dt.date) -> None
         f = random.Random(f"federal {s.sid}")
         s.federal_award = federal_award_number(s.year, years)
         s.award_date = s.start - dt.timedelta(days=f.randint(14, 45))
-        s.uei = f.choice(_UEI_CHARS[:-10]) + "".join(f.choice(_UEI_CHARS) for _ in range(11))
+        s.uei = _uei(f)
         closed = s.end < last
         if closed or f.random() < 0.1:  # closed out (and a few that gave money back early): what came back is known
             s.returned = _r500(s.amount * f.uniform(0.02, 0.15)) if f.random() < 0.7 else 0
+
+
+def _uei(f: random.Random) -> str:
+    """A fictional UEI: twelve of SAM's characters, the first a letter. One with nine digits in a row is drawn
+    again: the confidentiality guard reads such a run as a Social Security number and refuses the register
+    (about one real UEI in 14,000: docs/confidentiality.md says so)."""
+    while True:
+        uei = f.choice(_UEI_CHARS[:-10]) + "".join(f.choice(_UEI_CHARS) for _ in range(11))
+        if not re.search(r"\d{9}", uei):
+            return uei
 
 
 def federal_awards(subs: list[Subgrant]) -> list[tuple[str, int, int, int, dt.date, dt.date]]:
