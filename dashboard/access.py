@@ -108,17 +108,22 @@ def access_for(email: str | None, cfg: Settings, path: Path | None = None, *, em
     role = str(entry["role"])
     if role != "viewer":
         return Access(role, email)
+    return Access("viewer", email, viewer_counties(entry, cfg, email))
+
+
+def viewer_counties(entry: dict[str, object], cfg: Settings, who: str) -> frozenset[str]:
+    """The FIPS codes a viewer's entry lists, by county (name or FIPS) and region; a name the state lacks is refused."""
     allowed: set[str] = set()
     for name in _listed(entry, "counties"):
         county = cfg.county(str(name))
         if county is None:
-            raise ConfigError(f"access.toml: '{name}' (for {email}) is not a county of {cfg.state_name}.")
+            raise ConfigError(f"access.toml: '{name}' (for {who}) is not a county of {cfg.state_name}.")
         allowed.add(county.fips)
-    allowed |= {c.fips for region in _listed(entry, "regions") for c in region_counties(region, cfg, email)}
-    return Access("viewer", email, frozenset(allowed))
+    allowed |= {c.fips for region in _listed(entry, "regions") for c in _region_counties(region, cfg, who)}
+    return frozenset(allowed)
 
 
-def region_counties(region: str, cfg: Settings, who: str) -> list[County]:
+def _region_counties(region: str, cfg: Settings, who: str) -> list[County]:
     """The counties of *region* (any case); a name that is no region of the state is a mistake, refused."""
     found = [c for c in cfg.counties if c.region.lower() == region.strip().lower()]
     if not found:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from dashboard.access import LOCAL_USER, ROLES, SETTINGS, UNVERIFIED, Access, access_for, access_path, load_rules, region_counties
+from dashboard.access import LOCAL_USER, ROLES, SETTINGS, UNVERIFIED, Access, access_for, access_path, load_rules, viewer_counties
 from dashboard.serving import loopback_only
 from ingest.config import settings
 from ingest.errors import ConfigError, StopdashError
@@ -239,15 +239,8 @@ def check_access_file(path: Path) -> None:
     """Raise ConfigError for any mistake anywhere in the access file, not only in the entry of whoever signs in."""
     cfg = settings()
     for key, entry in load_rules(path).items():
-        if entry.get("role") != "viewer":
-            continue
-        names = entry.get("counties") or []
-        for name in names if isinstance(names, list) else [names]:
-            if cfg.county(str(name)) is None:
-                raise ConfigError(f"access.toml: '{name}' (for {key}) is not a county of {cfg.state_name}.")
-        regions = entry.get("regions") or []
-        for region in regions if isinstance(regions, list) else [regions]:
-            region_counties(str(region), cfg, key)
+        if entry.get("role") == "viewer":
+            viewer_counties(entry, cfg, key)
 
 
 def current_access(db: Path) -> Access:
