@@ -72,6 +72,10 @@ COLUMNS = [
     Column("match_exempt", ["Match exempt", "No match required"], False),
 ]
 
+# The confidentiality guard is told the UEI column's names, so a grantee's UEI with nine digits in a row under them
+# is not refused as an SSN; the same list as the reader's, so a header the reader takes is one the guard knows.
+UEI_HEADERS = tuple(next(column.names for column in COLUMNS if column.field == "uei"))
+
 # The optional second sheet: the state's own federal awards, one row each.
 FEDERAL_AWARD_SHEETS = ["Federal awards", "Federal award", "Awards to the state"]
 FEDERAL_AWARD_COLUMNS = [
@@ -302,7 +306,8 @@ def parse_register(data: bytes, source_file: str, cfg: Settings) -> ParsedRegist
     """Parse an award register. Raises FileRefused when no register table can be found at all."""
     result = ParsedRegister(source_file, hashlib.sha256(data).hexdigest())
     check_bytes(data, cfg)
-    check_package(data)  # the register is the state's, but nothing identifying enters the database from it either
+    # The register is the state's, but nothing identifying enters the database from it either.
+    check_package(data, uei_headers=UEI_HEADERS)
     sheets = read_sheets(standard_package(data))
     found = next(((s, t) for s in sheets if (t := find_table(s, COLUMNS)) is not None), None)
     if found is None:

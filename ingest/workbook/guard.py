@@ -20,6 +20,11 @@ kind of data ("a date of birth"), never the text that was found.
 
 It runs on the bytes, after the zip checks of ingest.workbook.safety and before any
 reader, store or archive sees the file.
+
+One exception, for the award register only (``uei_headers``): a cell under the register's
+UEI header whose whole text is a well-formed SAM Unique Entity ID is not read as a bare
+nine-digit SSN (HQ039038442C holds nine digits in a row and is a grantee's public ID); every
+other check still applies to it, and progress reports get no exception at all.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -39,6 +44,7 @@ from lxml import etree
 from ingest.errors import FileRefused
 from ingest.workbook.privacy import bare_kind, has_ssn, identifying_label, person_sheet, ssn_format
 from ingest.workbook.safety import workbook_part
+from ingest.workbook.sheets import HEADER_SEARCH_ROWS, header_key
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _PICTURES = (".png", ".jpg", ".jpeg", ".jpe", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".ico", ".emz", ".wdp", ".jxr")
@@ -48,6 +54,11 @@ _SHEETS_ABOUT_PRACTICES = {"survivorengagement", "survivorinvolvement", "survivo
 CellFacts = dict[str, dict[str, str]]
 _STREAMED = {"row", "c", "si", "comment", "threadedComment"}
 _NOT_TEXT_ATTRS = {"r", "s", "t", "spans", "ht", "x14ac:dyDescent", "customHeight", "style", "min", "max", "width"}
+# SAM's UEI: 12 characters, no I or O (read as 1 and 0), never a leading 0. ASCII classes spelled out rather than
+# IGNORECASE, which would let the Kelvin sign or a dotless i stand in for a letter; lower case is a UEI the register
+# reader accepts (and stores upper-cased), so it is one here too.
+_WELL_FORMED_UEI = re.compile(r"[A-HJ-NP-Za-hj-np-z1-9][A-HJ-NP-Za-hj-np-z0-9]{11}")
+_CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _FIX = "Reports must never carry information that could identify a victim or anyone else served (VAWA confidentiality)."
 
 
@@ -100,8 +111,10 @@ class _SheetInfo:
 
 
 class _Guard:
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, uei_keys: frozenset[str] = frozenset()):
         self.archive = archive
+        self.uei_keys = uei_keys  # header keys of the award register's UEI column; empty for progress reports
+        self.uei_shared: set[int] = set()  # shared strings shown as a UEI under that header
         self.parts = {self._norm(info.filename): info for info in archive.infolist() if not info.is_dir()}
         self.shared: list[str] = []
         self.ssn_styles: set[int] = set()
@@ -184,7 +197,9 @@ class _Guard:
         stray = [p for p in sorted(self.parts) if re.search(r"(work|chart|dialog|macro)sheets/[^/]+\.xml$", p) and p not in self.checked]
         for k, part in enumerate(stray, start=len(sheets) + 1):
             self._sheet(_SheetInfo(part, k, part, False))
-        for text in self.shared:  # text stored in the package that no cell shows
+        for index, text in enumerate(self.shared):  # text stored in the package that no cell shows
+            if index in self.uei_shared:
+                continue  # shown in a UEI cell, and checked there; any other cell showing it was checked in full
             found = _kind_of(text, bare=True)
             if found:
                 raise _refuse("Text stored in the workbook but not shown in any cell", found, "Save a clean copy from the template.")
@@ -287,10 +302,11 @@ class _Guard:
         for _type, target, external in rels.values():
             if not external:
                 self.owner[target] = info
+        uei_columns: dict[str, int] = {}  # column letters -> row of the UEI header above them, on this sheet only
         for elem in self._elements(info.part):
             tag = _local(elem.tag)
             if tag == "c":
-                self._cell(elem, info, where, about_people)
+                self._cell(elem, info, where, about_people, uei_columns)
             elif tag in {"oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}:
                 found = _kind_of(re.sub(r"&(\"[^\"]*\"|[A-Za-z]|\d+)", " ", elem.text or ""), bare=True)
                 if found:
@@ -319,7 +335,7 @@ class _Guard:
                 if found:
                     raise _refuse(where, found, "Delete it, then send the report again.", info.name)
 
-    def _cell(self, elem: Any, info: _SheetInfo, where: str, about_people: bool) -> None:
+    def _cell(self, elem: Any, info: _SheetInfo, where: str, about_people: bool, uei_columns: dict[str, int]) -> None:
         ref = elem.get("r", "?")
         kind = elem.get("t", "n")
         value: str | None = None
@@ -335,9 +351,11 @@ class _Guard:
             elif tag == "is":
                 inline.append(child)
         texts: list[str] = []
+        shared = -1
         if kind == "s" and value is not None:
             try:
-                texts.append(self.shared[int(value)])
+                shared = int(value)
+                texts.append(self.shared[shared])
             except (ValueError, IndexError):
                 raise FileRefused(
                     "corrupt_file",
@@ -364,8 +382,13 @@ class _Guard:
                 "(the cell is formatted as one). Delete it, then send the report again.",
                 info.name,
             )
+        bare = True
+        if self.uei_keys and len(texts) == 1 and self._uei(ref, texts[0], uei_columns):
+            bare = False  # a UEI is read for everything but a bare nine-digit run
+            if shared >= 0:
+                self.uei_shared.add(shared)
         for text in texts:
-            found = _kind_of(text, bare=True)
+            found = _kind_of(text, bare=bare)
             if found:
                 action = (
                     "Delete it, then send the report again."
@@ -385,6 +408,19 @@ class _Guard:
         found = _kind_of(formula)
         if found:
             raise _refuse(f"{where} cell {ref} (its formula)", found, "Delete it, then send the report again.", info.name)
+
+    def _uei(self, ref: str, text: str, columns: dict[str, int]) -> bool:
+        """Whether the cell at *ref* is a well-formed UEI under a UEI header of its sheet; a UEI header in the first
+        rows (where the register reader looks for its header row) is noted in *columns* as it streams past."""
+        at = _CELL_REF.fullmatch(ref)
+        if at is None:
+            return False  # a cell with no reference has no column the guard can be sure of: no exception
+        column, row = at.group(1), int(at.group(2))
+        if row <= HEADER_SEARCH_ROWS and header_key(text) in self.uei_keys:
+            columns.setdefault(column, row)
+            return False
+        header = columns.get(column)
+        return header is not None and row > header and _WELL_FORMED_UEI.fullmatch(text.strip()) is not None
 
     def _validation(self, elem: Any, info: _SheetInfo) -> None:
         texts = [elem.get(a) for a in ("promptTitle", "prompt", "errorTitle", "error")]
@@ -467,16 +503,20 @@ class _Guard:
                 raise _refuse(where, found, action, sheet)
 
 
-def check_package(data: bytes, package: zipfile.ZipFile | None = None) -> CellFacts:
+def check_package(data: bytes, package: zipfile.ZipFile | None = None, *, uei_headers: Collection[str] = ()) -> CellFacts:
     """Refuse (FileRefused, keeping no values) a workbook that carries victim-identifying data anywhere.
 
     Returns what the walk learnt that a reader loses: which cells show an Excel error, hold
     a formula with no saved result, or are formatted as a percentage (per sheet name and A1 ref).
     *package* is the zip of *data* as ingest.workbook.safety.check_bytes opened it: every part
     is still read here, from it, rather than from a second opening of the file.
+    *uei_headers* are the award register's names for its UEI column (only the register passes
+    them): a cell below one of them (the header in its sheet's first rows, where the register
+    reader looks) whose whole text is a well-formed UEI is not read as a bare nine-digit SSN.
     """
+    uei_keys = frozenset(key for key in map(header_key, uei_headers) if key)
     if package is not None:
-        guard = _Guard(package)
+        guard = _Guard(package, uei_keys)
         guard.run()
         return guard.facts
     try:
@@ -486,6 +526,6 @@ def check_package(data: bytes, package: zipfile.ZipFile | None = None) -> CellFa
             "corrupt_file", "The workbook is damaged and cannot be opened. Save it again from Excel and send it again.", keep_values=False
         ) from None
     with archive:
-        guard = _Guard(archive)
+        guard = _Guard(archive, uei_keys)
         guard.run()
     return guard.facts
