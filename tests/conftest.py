@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -162,3 +163,24 @@ OLD_HEADER = [
     "Purpose areas",
 ]
 FEDERAL_HEADER = ["Federal award number", "Award date", "UEI", "Returned unused", "Match exempt"]
+
+
+def old_register_row(
+    sid: str, category: str = "Law enforcement", tribes: str = "", *, organization: str = "Org (test)", community: str = "Community (test)"
+) -> list[object]:
+    """A subgrant's cells under OLD_HEADER: a 2025 Hennepin award of $100,000 with a $25,000 match."""
+    return [
+        sid,
+        organization,
+        community,
+        category,
+        2025,
+        100000,
+        0,
+        25000,
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+        "Hennepin",
+        tribes,
+        "1",
+    ]

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from conftest import FEDERAL_HEADER, OLD_HEADER, rows
+from conftest import FEDERAL_HEADER, OLD_HEADER, old_register_row, rows
 from ingest.config import Federal, settings
 from ingest.errors import ConfigError
 from ingest.pipeline import load_register
@@ -23,21 +23,7 @@ from ingest.workbook.awards import FEDERAL_AWARD_HEADER, ParsedRegister, parse_r
 
 
 def _base(sid: str, category: str = "Law enforcement", tribes: str = "") -> list[object]:
-    return [
-        sid,
-        "Org (test)",
-        "Community (test)",
-        category,
-        2025,
-        100000,
-        0,
-        25000,
-        dt.date(2025, 1, 1),
-        dt.date(2025, 12, 31),
-        "Hennepin",
-        tribes,
-        "1",
-    ]
+    return old_register_row(sid, category, tribes)
 
 
 def _register(

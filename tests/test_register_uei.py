@@ -7,7 +7,6 @@ generated UEI is checked to hold what the guard would otherwise read as an SSN, 
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import random
 import re
@@ -19,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 
-from conftest import DATA, FEDERAL_HEADER, OLD_HEADER, rows
+from conftest import DATA, FEDERAL_HEADER, OLD_HEADER, old_register_row, rows
 from ingest.config import settings
 from ingest.errors import FileRefused
 from ingest.pipeline import load_register
@@ -92,19 +91,7 @@ def header_spellings() -> list[str]:
 
 def _subgrant(sid: str, uei: object, *, organization: str = "Org (test)", community: str = "Community (test)") -> list[object]:
     values: list[object] = [
-        sid,
-        organization,
-        community,
-        "Law enforcement",
-        2025,
-        100000,
-        0,
-        25000,
-        dt.date(2025, 1, 1),
-        dt.date(2025, 12, 31),
-        "Hennepin",
-        "",
-        "1",
+        *old_register_row(sid, organization=organization, community=community),
         None,
         None,
         uei,
