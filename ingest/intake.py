@@ -14,10 +14,13 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.config import settings
 from ingest.errors import FileRefused
-from ingest.workbook.report import ParsedReport, parse_report
+
+if TYPE_CHECKING:  # the reader is imported where it is used, so the main process can start its workers first
+    from ingest.workbook.report import ParsedReport
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,14 @@ def read_bounded(path: Path, max_bytes: int, *, follow_links: bool = True) -> by
 
 def parse(data: bytes, name: str) -> tuple[ParsedReport, bytes | None]:
     """Parse a file's bytes; the bytes come back (to be archived) only when the file was not refused."""
+    from ingest.workbook.report import parse_report
+
     report = parse_report(data, name, settings())
     return report, (data if report.refusal is None else None)
 
 
 def refused(name: str, refusal: FileRefused, sha256: str = "") -> ParsedReport:
     """The report of a file refused before (or instead of) being parsed."""
+    from ingest.workbook.report import ParsedReport
+
     return ParsedReport(source_file=name, sha256=sha256).refuse(refusal)

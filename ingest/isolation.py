@@ -29,12 +29,13 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import FileRefused, StopdashError
 from ingest.intake import Job, refused
-from ingest.workbook.report import ParsedReport
-from ingest.workbook.sheets import too_complex
+
+if TYPE_CHECKING:  # the reader itself is imported by the workers only: see ingest.pipeline
+    from ingest.workbook.report import ParsedReport
 
 # A worker that has not started within this time (an overloaded machine, a broken install) stops the run.
 START_TIMEOUT_S = 120.0
@@ -77,6 +78,7 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
     os.close(devnull)
     import hashlib
 
+    import ingest.workbook.report  # noqa: F401 - the reader, imported before the first file and before a failed allocation
     from ingest import intake
     from ingest.config import settings
 
@@ -105,6 +107,12 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except BaseException as e:  # noqa: BLE001 - a reader panic (not an Exception) must not end the run
             report, kept = intake.refused(job.name, unreadable(e), sha256), None
         conn.send(("done", report, kept))
+
+
+def too_complex(memory_bytes: int) -> FileRefused:
+    from ingest.workbook.sheets import too_complex as refusal
+
+    return refusal(memory_bytes)
 
 
 def too_slow(seconds: float) -> FileRefused:

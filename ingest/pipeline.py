@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingest.checks import check_register, read_awards
 from ingest.config import settings
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
 from ingest.intake import Job, archive, read_bounded, symlink_refusal
 from ingest.isolation import Parsed, ReaderPool, default_workers
-from ingest.store.audit import os_user
-from ingest.store.db import connection
-from ingest.store.writer import Outcome, store_register, store_reports
-from ingest.workbook.awards import ParsedRegister, parse_register
+
+# The database side (DuckDB, the writer) and the reader are imported where they are used: `stopdash ingest`
+# starts its worker processes first, and they import the reader while this process imports the database side.
+if TYPE_CHECKING:
+    from ingest.store.writer import Outcome
+    from ingest.workbook.awards import ParsedRegister
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Whole files per transaction: big enough that per-statement cost vanishes, small enough
@@ -110,6 +112,8 @@ class Summary:
 
 def require_register(db_path: Path) -> None:
     """Stop before any work when there is no database or no award register in it."""
+    from ingest.store.db import connection
+
     if not db_path.exists():
         raise NoAwardRegisterError(
             f"No database at {db_path}. Load the award register first: stopdash load-awards REGISTER.xlsx --db {db_path}"
@@ -123,6 +127,10 @@ def require_register(db_path: Path) -> None:
 
 def _store(db_path: Path, batch: list[Parsed], who: str, received: Mapping[str, dt.datetime] | None = None) -> list[Outcome]:
     """Check a batch against the register, archive the originals of the files that passed, store it."""
+    from ingest.checks import check_register, read_awards
+    from ingest.store.db import connection
+    from ingest.store.writer import store_reports
+
     with connection(db_path) as con:
         awards = read_awards(con)  # one query, before the write transaction
         for parsed in batch:
@@ -162,9 +170,7 @@ def ingest_paths(
     found.jobs.extend(Job(Path(Path(name).name), Path(name).name, data=data) for name, data in uploads)
     cfg = settings()
     size = (workers if workers is not None else default_workers()) if len(found.jobs) >= PARALLEL_FROM else min(1, len(found.jobs))
-    summary = Summary([Outcome(link.name, "rejected", message=symlink_refusal(link.name).message) for link in found.links])
     batch: list[Parsed] = []
-    who = who or os_user()
     storing: list[tuple[Future[list[Outcome]], int]] = []
 
     def stored() -> None:
@@ -177,7 +183,13 @@ def ingest_paths(
 
     # Workers parse the next batch while one thread stores the last: one batch at a time, in order.
     with ReaderPool(size, memory_bytes=cfg.worker_memory_bytes, timeout_s=cfg.parse_timeout_s) as pool, ThreadPoolExecutor(1) as storer:
-        require_register(db_path)  # while the workers start
+        # While the workers start:
+        from ingest.store.audit import os_user
+        from ingest.store.writer import Outcome
+
+        summary = Summary([Outcome(link.name, "rejected", message=symlink_refusal(link.name).message) for link in found.links])
+        who = who or os_user()
+        require_register(db_path)
         held = 0
         for parsed in pool.map(found.jobs):
             batch.append(parsed)
@@ -196,6 +208,11 @@ def ingest_paths(
 
 def load_register(path: Path, db_path: Path, who: str | None = None) -> ParsedRegister:
     """Load or update the award register from *path*; returns what was read, with its issues."""
+    from ingest.store.audit import os_user
+    from ingest.store.db import connection
+    from ingest.store.writer import store_register
+    from ingest.workbook.awards import parse_register
+
     try:
         data = read_bounded(path, settings().max_file_bytes)  # its size is checked before it is read
         parsed = parse_register(data, path.name, settings())

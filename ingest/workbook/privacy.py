@@ -391,6 +391,8 @@ _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 
 def _normalised(text: str) -> tuple[str, list[int]]:
     """NFKC text (full-width digits, @ and letters as ASCII), and for each of its characters the index in *text*."""
+    if text.isascii():  # NFKC leaves ASCII as it is: most text, and the per-character walk is most of the cost
+        return text, list(range(len(text)))
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):

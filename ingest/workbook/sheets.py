@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import python_calamine
 
@@ -120,6 +121,7 @@ def find_sheet(sheets: list[Sheet], names: list[str]) -> Sheet | None:
     return None
 
 
+@lru_cache(maxsize=8192, typed=True)  # the first rows of every sheet are looked at as headers once per table searched
 def header_key(value: object) -> str:
     """How a header or label is compared: punctuation as space, trailing "(...)" dropped."""
     text = clean_text(value)
