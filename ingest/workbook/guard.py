@@ -11,7 +11,14 @@ package itself:
   headers and footers, data-validation lists and input messages, hyperlinks
   and their targets, table column names, text boxes and charts, pivot caches,
   external-link caches, custom XML and the core, app and custom properties;
-* any other XML part, generically: all of its text and attribute values.
+* any other XML part, generically: all of its text and attribute values;
+* and beneath all of these, every element of every XML part (the list of content
+  types and the links between parts included): its text, the text after it, its
+  attribute values and any XML comment, whatever a walker above reads it for.
+
+A part found clean is remembered by its digest for the life of the process, with what
+was learnt from it, so the theme, styles and properties shared by every report made from
+one template are walked once; a part that differs by one byte is walked again.
 
 Parts that cannot be read as text (pictures, embedded objects, macro
 projects, unknown binaries) fail closed: the file is refused, since what they
@@ -29,6 +36,7 @@ other check still applies to it, and progress reports get no exception at all.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import posixpath
@@ -59,6 +67,14 @@ _NOT_TEXT_ATTRS = {"r", "s", "t", "spans", "ht", "x14ac:dyDescent", "customHeigh
 # reader accepts (and stores upper-cased), so it is one here too.
 _WELL_FORMED_UEI = re.compile(r"[A-HJ-NP-Za-hj-np-z1-9][A-HJ-NP-Za-hj-np-z0-9]{11}")
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+# Digests of parts already walked and found clean in this process, with what the walk learnt (a styles part's SSN and
+# percent styles). Most parts besides the sheets (the theme, the styles, the properties) are byte for byte the same in
+# every report made from one template, so each is walked once per process rather than once per file. A digest, not
+# the text, is kept; a part that differs by one byte is walked again. Parts larger than this are not remembered.
+_REMEMBERED_PART_BYTES = 1 << 20
+_REMEMBERED_PARTS = 512
+_Learnt = tuple[frozenset[int], frozenset[int]] | None  # a styles part's SSN and percent styles; None for other parts
+_clean_parts: dict[bytes, _Learnt] = {}
 _FIX = "Reports must never carry information that could identify a victim or anyone else served (VAWA confidentiality)."
 
 
@@ -110,6 +126,21 @@ class _SheetInfo:
         return f"sheet '{self.name}'" if self.name_ok else f"the workbook's {_ordinal(self.position)} sheet"
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """How one part's text is read, and where a finding in it is said to be."""
+
+    where: str
+    action: str
+    sheet: str | None = None
+    typed: bool = False  # text people type: nine digits in a row count as an SSN
+    own_text: frozenset[str] = frozenset()  # tags whose text the part's walker reads itself (joined runs, in context)
+    cells: bool = False  # a worksheet: a finding inside a cell or a drop-down list names it
+
+
+_SETTINGS = "Save the workbook again from the template, then send it again."
+
+
 class _Guard:
     def __init__(self, archive: zipfile.ZipFile, uei_keys: frozenset[str] = frozenset()):
         self.archive = archive
@@ -117,8 +148,8 @@ class _Guard:
         self.uei_shared: set[int] = set()  # shared strings shown as a UEI under that header
         self.parts = {self._norm(info.filename): info for info in archive.infolist() if not info.is_dir()}
         self.shared: list[str] = []
-        self.ssn_styles: set[int] = set()
-        self.percent_styles: set[int] = set()
+        self.ssn_styles: frozenset[int] = frozenset()
+        self.percent_styles: frozenset[int] = frozenset()
         # Facts about cells that a reader loses: sheet name -> {A1 ref: "error:#N/A" | "formula" | "percent"}.
         self.facts: CellFacts = {}
         self.sheet_of_part: dict[str, _SheetInfo] = {}
@@ -138,7 +169,7 @@ class _Guard:
         out: dict[str, tuple[str, str, bool]] = {}
         if rels not in self.parts:
             return out
-        for elem in self._elements(rels):
+        for elem in self._elements(rels, _Scope("A link in the workbook", "Remove the link, then send the report again.")):
             if _local(elem.tag) != "Relationship":
                 continue
             target = self._norm(elem.get("Target", "")) if elem.get("TargetMode") != "External" else elem.get("Target", "")
@@ -148,9 +179,13 @@ class _Guard:
             out[elem.get("Id", "")] = (elem.get("Type", ""), target, external)
         return out
 
-    def _elements(self, part: str) -> Iterator[Any]:
+    def _elements(self, part: str, scope: _Scope) -> Iterator[Any]:
         """Each element of an XML part as it closes; rows, cells, strings and comments are dropped once seen,
-        so memory stays flat whatever the part's size."""
+        so memory stays flat whatever the part's size.
+
+        Every element of every part gets the same check, here, once its walker has read it: its text, the text after
+        it and its attribute values. A walker reads some elements for what they mean (a cell, a sheet's name), with
+        a message that says where; no walker's choice of what to read can leave any text of a part unchecked."""
         self.checked.add(part)
         try:
             with self.archive.open(self.parts[part]) as stream:
@@ -164,6 +199,7 @@ class _Guard:
                             raise _refuse(f"A hidden note inside the workbook ({part})", found, "Save the workbook again from Excel.")
                         continue
                     yield elem
+                    self._baseline(elem, scope)
                     if _local(elem.tag) in _STREAMED:
                         parent = elem.getparent()
                         if parent is not None:
@@ -177,6 +213,48 @@ class _Guard:
                 "Save the workbook again from Excel and send it again.",
                 keep_values=False,
             ) from None
+
+    def _baseline(self, elem: Any, scope: _Scope) -> None:
+        text = elem.text
+        if text and not (text.isdigit() and len(text) != 9) and _local(elem.tag) not in scope.own_text:
+            found = _kind_of_text(text, scope.typed) if not text.isspace() else None
+            if found:
+                raise self._baseline_refusal(elem, scope, found)
+        tail = elem.tail
+        if tail and not (tail.isdigit() and len(tail) != 9):
+            found = _kind_of_text(tail, scope.typed) if not tail.isspace() else None
+            if found:
+                raise self._baseline_refusal(elem, scope, found)
+        for name, value in elem.items():
+            # Most attributes are a cell's reference, style or type, or a number: nothing to look at.
+            if name in _NOT_TEXT_ATTRS or not value or (value.isdigit() and len(value) != 9) or _local(name) in _NOT_TEXT_ATTRS:
+                continue
+            found = _kind_of_text(value, False) if not value.isspace() else None
+            if found:
+                raise self._baseline_refusal(elem, scope, found)
+
+    @staticmethod
+    def _baseline_refusal(elem: Any, scope: _Scope, found: tuple[str, bool]) -> FileRefused:
+        """The refusal of a finding, naming the cell or drop-down list it is in on a worksheet."""
+        node = elem
+        while scope.cells and node is not None:
+            tag = _local(node.tag)
+            if tag == "c":
+                action = (
+                    "Delete it, then send the report again."
+                    if found[1]
+                    else "Delete it, and every value under or beside it, then send the report again."
+                )
+                return _refuse(f"{scope.where} cell {node.get('r', '?')}", found, action, scope.sheet)
+            if tag == "dataValidation":
+                return _refuse(
+                    f"A drop-down list or input message on {scope.where[0].lower()}{scope.where[1:]} (cells {node.get('sqref', '?')})",
+                    found,
+                    "Remove it (Data > Data Validation > Clear All), then send the report again.",
+                    scope.sheet,
+                )
+            node = node.getparent()
+        return _refuse(scope.where, found, scope.action, scope.sheet)
 
     def run(self) -> None:
         self._binary_parts()
@@ -204,7 +282,7 @@ class _Guard:
             if found:
                 raise _refuse("Text stored in the workbook but not shown in any cell", found, "Save a clean copy from the template.")
         for part in sorted(self.parts):
-            if part not in self.checked and part.lower().endswith(_XML_SUFFIXES) and part != "[Content_Types].xml":
+            if part not in self.checked and part.lower().endswith(_XML_SUFFIXES):
                 self._generic(part)
 
     def _workbook_part(self) -> str:
@@ -245,7 +323,7 @@ class _Guard:
 
     def _workbook(self, book: str, rels: dict[str, tuple[str, str, bool]]) -> list[_SheetInfo]:
         sheets: list[_SheetInfo] = []
-        for elem in self._elements(book):
+        for elem in self._elements(book, _Scope("The workbook's settings", _SETTINGS)):
             tag = _local(elem.tag)
             if tag == "sheet":
                 name = elem.get("name", "")
@@ -265,16 +343,39 @@ class _Guard:
                         found,
                         "Delete or rename it, then send the report again.",
                     )
-            else:
-                self._attributes(elem, "The workbook's settings", "Save the workbook again from the template, then send it again.")
         return sheets
+
+    def _digest(self, part: str, how: bytes) -> bytes | None:
+        """The SHA-256 of a part's bytes and of how it is checked (*how*); None for a part too large to remember."""
+        info = self.parts[part]
+        if info.file_size > _REMEMBERED_PART_BYTES:
+            return None
+        try:
+            with self.archive.open(info) as stream:
+                data = stream.read(_REMEMBERED_PART_BYTES + 1)
+        except Exception:  # noqa: BLE001 - a part that cannot be read is walked, and refused there
+            return None
+        return hashlib.sha256(how + b"\0" + data).digest() if len(data) <= _REMEMBERED_PART_BYTES else None
+
+    @staticmethod
+    def _remember(digest: bytes | None, learnt: _Learnt = None) -> None:
+        if digest is None:
+            return
+        if len(_clean_parts) >= _REMEMBERED_PARTS:
+            del _clean_parts[next(iter(_clean_parts))]  # the oldest first
+        _clean_parts[digest] = learnt
 
     def _styles(self, part: str) -> None:
         """Which cell styles show a number as an SSN (Excel's Special format 000-00-0000)."""
+        digest = self._digest(part, b"styles")
+        if digest in _clean_parts:
+            self.checked.add(part)
+            self.ssn_styles, self.percent_styles = _clean_parts[digest] or (frozenset(), frozenset())
+            return
         formats: dict[int, str] = {}
         xfs: list[int] = []  # cell styles (s="n" on a cell) index cellXfs, not cellStyleXfs
         done = False
-        for elem in self._elements(part):
+        for elem in self._elements(part, _Scope("The workbook's cell styles", _SETTINGS)):
             tag = _local(elem.tag)
             if tag == "numFmt":
                 formats[int(elem.get("numFmtId", "0") or 0)] = elem.get("formatCode", "")
@@ -284,12 +385,16 @@ class _Guard:
                 xfs = []  # the styles of named cell styles come first; cells index the list after them
             elif tag == "cellXfs":
                 done = True
-            self._attributes(elem, "The workbook's cell styles", "Save the workbook again from the template, then send it again.")
-        self.ssn_styles = {i for i, fmt in enumerate(xfs) if ssn_format(formats.get(fmt, ""))}
-        self.percent_styles = {i for i, fmt in enumerate(xfs) if fmt in (9, 10) or "%" in re.sub(r'"[^"]*"|\\.', "", formats.get(fmt, ""))}
+        self.ssn_styles = frozenset(i for i, fmt in enumerate(xfs) if ssn_format(formats.get(fmt, "")))
+        self.percent_styles = frozenset(
+            i for i, fmt in enumerate(xfs) if fmt in (9, 10) or "%" in re.sub(r'"[^"]*"|\\.', "", formats.get(fmt, ""))
+        )
+        self._remember(digest, (self.ssn_styles, self.percent_styles))
 
     def _shared_strings(self, part: str) -> None:
-        for elem in self._elements(part):
+        # Each string's text is read whole (runs joined) where a cell shows it, or at the end; the rest of the part here.
+        scope = _Scope("Text stored in the workbook", "Save a clean copy from the template.", typed=True, own_text=frozenset({"t"}))
+        for elem in self._elements(part, scope):
             if _local(elem.tag) == "si":
                 self.shared.append("".join(t.text or "" for t in elem.iter() if _local(t.tag) == "t"))
 
@@ -303,7 +408,7 @@ class _Guard:
             if not external:
                 self.owner[target] = info
         uei_columns: dict[str, int] = {}  # column letters -> row of the UEI header above them, on this sheet only
-        for elem in self._elements(info.part):
+        for elem in self._elements(info.part, _Scope(where, "Delete it, then send the report again.", info.name, cells=True)):
             tag = _local(elem.tag)
             if tag == "c":
                 self._cell(elem, info, where, about_people, uei_columns)
@@ -329,11 +434,6 @@ class _Guard:
                             "Remove the link (right-click > Remove Hyperlink), then send the report again.",
                             info.name,
                         )
-            elif tag not in {"v", "f", "is", "t", "r", "rPr", "row", "sheetData"}:
-                self._attributes(elem, f"{where} (its settings)", "Save the workbook again from the template, then send it again.")
-                found = _kind_of(elem.text)
-                if found:
-                    raise _refuse(where, found, "Delete it, then send the report again.", info.name)
 
     def _cell(self, elem: Any, info: _SheetInfo, where: str, about_people: bool, uei_columns: dict[str, int]) -> None:
         ref = elem.get("r", "?")
@@ -473,20 +573,13 @@ class _Guard:
             return
         # Text people type (comments, properties) is read like cell text; numbers cached by charts are not.
         typed = any(key in part.lower() for key in ("comment", "docprops/", "/persons/"))
-        for elem in self._elements(part):
-            for text in (elem.text, elem.tail):
-                found = _kind_of(text, bare=typed)
-                if found:
-                    raise _refuse(where, found, action, sheet)
-            self._attributes(elem, where, action, sheet)
-
-    def _attributes(self, elem: Any, where: str, action: str, sheet: str | None = None) -> None:
-        for name, value in elem.attrib.items():
-            if _local(name) in _NOT_TEXT_ATTRS:
-                continue
-            found = _kind_of(value)
-            if found:
-                raise _refuse(where, found, action, sheet)
+        digest = self._digest(part, b"typed" if typed else b"generic")
+        if digest in _clean_parts:
+            self.checked.add(part)
+            return
+        for _elem in self._elements(part, _Scope(where, action, sheet, typed=typed)):
+            pass  # every element's text and attributes are checked as they stream past
+        self._remember(digest)
 
     def _vml(self, part: str, where: str, action: str, sheet: str | None) -> None:
         # Excel writes VML that is not well-formed XML (<br> with no end tag): read its text without a parser.
