@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	@echo "Installing stopdash and its dependencies into $(VENV) (a minute or two, once)..."
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# The editable install leaves stopdash's own modules uncompiled; compile them once, as an installed package is.
+	$(PY) -m compileall -q ingest stopdash dashboard
 	touch $(STAMP)
 
 setup: $(STAMP)
