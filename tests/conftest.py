@@ -38,6 +38,21 @@ def open_tables(at: AppTest) -> AppTest:
     return at.run() if tabs else at
 
 
+def each_section(at: AppTest) -> Iterator[AppTest]:
+    """The page with each of its sections open in turn, every chart's table open too. A page with sections (tabs
+    kept in st.session_state[...'_section']) makes and draws only the open one, so checks that read all a page
+    can show visit each; a page without sections is given once."""
+    keys = [key for key in at.session_state if str(key).endswith("_section")]
+    if not keys:
+        yield open_tables(at)
+        return
+    labels = [t.label for t in at.tabs if t.label not in ("Chart", "Table")]
+    for label in labels:
+        for key in keys:
+            at.session_state[key] = label
+        yield open_tables(at.run())
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """A fresh database holding tests/data/register.xlsx (subgrants MN-T-001..003)."""

@@ -13,7 +13,7 @@ import pytest
 from axe import axe_script
 from playwright.sync_api import expect
 
-from test_browser import PAGES, _open, _wait_until_drawn, serve_app
+from test_browser import PAGES, SUBGRANT, _open, _wait_until_drawn, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -118,5 +118,49 @@ def test_chart_tables_opened_have_no_axe_violations(server: str, browser: object
         assert not result["violations"], f"{PAGES[path][0]} with its tables open:\n{_summary(result['violations'])}"
         cut = page.evaluate(OVERFLOW_JS)
         assert not cut, f"{PAGES[path][0]} with its tables open cuts off: {cut}"
+    finally:
+        page.close()
+
+
+# Pages whose sections are tabs, each made and drawn only once it is open: their section names, in order.
+SECTIONS = {
+    "collaboration": ["Maturity", "Partners at the table", "Risers and fallers"],
+    f"community?subgrant={SUBGRANT}": [
+        "Collaboration",
+        "Partners",
+        "Protocols",
+        "Survivor engagement",
+        "Funding",
+        "Reports and issues",
+        "TA requests",
+    ],
+}
+
+
+@pytest.mark.parametrize("path", list(SECTIONS))
+def test_each_section_opened_by_keyboard_has_no_axe_violations(server: str, browser: object, path: str) -> None:
+    """Each section of a page, opened with the keyboard (arrow keys along the tab list, as the tabs pattern has it),
+    draws its own content and passes axe-core with nothing cut off at 1280x720."""
+    page = _open(browser, f"{server}/{path}", [])
+    try:
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        _wait_until_drawn(page)
+        for k, name in enumerate(SECTIONS[path]):
+            tab = page.get_by_role("tab", name=name, exact=True)
+            if k:
+                page.get_by_role("tab", name=SECTIONS[path][k - 1], exact=True).focus()
+                page.keyboard.press("ArrowRight")
+                expect(tab).to_be_focused()
+                page.keyboard.press("Enter")
+            expect(tab).to_have_attribute("aria-selected", "true", timeout=30_000)
+            _wait_until_drawn(page)
+            panel = page.locator('[role="tabpanel"]:not([hidden])').first
+            expect(panel).not_to_be_empty(timeout=30_000)
+            page.add_script_tag(path=str(axe_script()))
+            result = page.evaluate("opts => axe.run(document, opts)", AXE_OPTIONS)
+            assert not result["violations"], f"{PAGES[path][0]}, section {name}:\n{_summary(result['violations'])}"
+            cut = page.evaluate(OVERFLOW_JS)
+            assert not cut, f"{PAGES[path][0]}, section {name}, cuts off: {cut}"
     finally:
         page.close()

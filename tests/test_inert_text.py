@@ -24,7 +24,7 @@ from markdown_it import MarkdownIt
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from conftest import rows
+from conftest import each_section, rows
 from dashboard.charts import figures as charts
 from ingest.pipeline import ingest_paths, load_register
 from stopdash.demo.portfolio import write_portfolio
@@ -241,7 +241,8 @@ def assert_inert_page(at: AppTest) -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_show_hostile_names_as_text(hostile_db: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     """Every page renders over the hostile portfolio with no planted link, image or tag in its markdown or figures."""
-    assert_inert_page(_open(hostile_db, monkeypatch, page))
+    for shown_section in each_section(_open(hostile_db, monkeypatch, page)):  # each section of a page with sections
+        assert_inert_page(shown_section)
 
 
 def test_charts_carry_the_escaped_names(hostile_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -271,6 +272,8 @@ def test_community_page_shows_register_names_as_text(hostile_db: Path, monkeypat
     assert at.title[0].value == markdown(community)
     assert shown(at.title[0].value) == community
     assert any(f"**{markdown(organization)}**" in m.value for m in at.markdown)
+    at.session_state["community_section"] = "Protocols"
+    assert_inert_page(at.run())
     legends = [t["name"] for f in figures(at) for t in f["data"] if t.get("showlegend") is not False and "name" in t]
     protocols = {r[0] for r in rows(hostile_db, "SELECT protocol FROM protocols WHERE subgrant_id = ?", [sid])}
     assert {plotly(p) for p in protocols} <= set(legends)

@@ -119,159 +119,172 @@ if ta:
         st.markdown(f"**TA need score {ta['need_score']}**: {md(ta['ranks'])} (latest report {md(ta['period'] or 'none yet')})")
         st.markdown("\n".join(f"- {md(r)}" for r in ta["reasons"]) or "- No reason for TA found.")
 
-tabs = st.tabs(["Collaboration", "Partners", "Protocols", "Survivor engagement", "Funding", "Reports and issues", "TA requests"])
+# Only the open section is made and drawn (a person reads one at a time): each hidden section's charts and tables
+# were drawn by the browser on every open of the page. The section shown is in st.session_state["community_section"].
+tabs = st.tabs(
+    ["Collaboration", "Partners", "Protocols", "Survivor engagement", "Funding", "Reports and issues", "TA requests"],
+    key="community_section",
+    on_change="rerun",
+)
 with tabs[0]:
-    if history.empty:
-        st.info("No maturity scores reported.")
-    else:
-        ui.chart(
-            charts.line(
-                history,
-                "period",
-                "maturity_score",
-                title="Mean collaboration maturity",
-                x_title="Quarter",
-                y_title="Mean score (1–5)",
-                value_format=".2f",
-                y_range=(1, 5),
-                height=320,
-            ),
-            history[["period", "maturity_score", "maturity_level", "disciplines_present", "essential_missing", "mous_signed"]],
-            key="c_maturity",
-        )
-        scores = session.load(qc.indicators, sid)
-        if not scores.empty:
+    if tabs[0].open:
+        if history.empty:
+            st.info("No maturity scores reported.")
+        else:
             ui.chart(
-                charts.heatmap(
-                    scores,
+                charts.line(
+                    history,
                     "period",
-                    "indicator_code",
-                    "score",
-                    title="Indicator scores by quarter (1–5)",
+                    "maturity_score",
+                    title="Mean collaboration maturity",
                     x_title="Quarter",
-                    y_title="Indicator",
-                    value_label="Score (1–5)",
-                    value_format=".0f",
-                    y_order=list(INDICATORS),
-                    zmin=1,
-                    zmax=5,
+                    y_title="Mean score (1–5)",
+                    value_format=".2f",
+                    y_range=(1, 5),
+                    height=320,
                 ),
-                scores.pivot_table(index="indicator_code", columns="period", values="score").reindex(list(INDICATORS)).reset_index(),
-                key="c_indicators",
-                caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()),
+                history[["period", "maturity_score", "maturity_level", "disciplines_present", "essential_missing", "mous_signed"]],
+                key="c_maturity",
             )
+            scores = session.load(qc.indicators, sid)
+            if not scores.empty:
+                ui.chart(
+                    charts.heatmap(
+                        scores,
+                        "period",
+                        "indicator_code",
+                        "score",
+                        title="Indicator scores by quarter (1–5)",
+                        x_title="Quarter",
+                        y_title="Indicator",
+                        value_label="Score (1–5)",
+                        value_format=".0f",
+                        y_order=list(INDICATORS),
+                        zmin=1,
+                        zmax=5,
+                    ),
+                    scores.pivot_table(index="indicator_code", columns="period", values="score").reindex(list(INDICATORS)).reset_index(),
+                    key="c_indicators",
+                    caption=" · ".join(f"{c}: {n}" for c, n in INDICATORS.items()),
+                )
 with tabs[1]:
-    partners = session.load(qc.partners, sid)
-    if partners.empty:
-        st.info("No partner list reported.")
-    else:
-        latest = partners["period"].max()
-        st.markdown(f"**Partners in {md(latest)}**")
-        ui.table_view(
-            partners[partners["period"] == latest].drop(columns=["period"]),
-            key="c_partners",
-            column_config={"mou_signed": st.column_config.CheckboxColumn("MOU signed")},
-        )
-        with st.expander("Every quarter"):
-            ui.table_view(partners, key="c_partners_all")
+    if tabs[1].open:
+        partners = session.load(qc.partners, sid)
+        if partners.empty:
+            st.info("No partner list reported.")
+        else:
+            latest = partners["period"].max()
+            st.markdown(f"**Partners in {md(latest)}**")
+            ui.table_view(
+                partners[partners["period"] == latest].drop(columns=["period"]),
+                key="c_partners",
+                column_config={"mou_signed": st.column_config.CheckboxColumn("MOU signed")},
+            )
+            with st.expander("Every quarter"):
+                ui.table_view(partners, key="c_partners_all")
 with tabs[2]:
-    protocols = session.load(qc.protocols, sid)
-    if protocols.empty:
-        st.info("No protocol reported.")
-    else:
-        fig = charts.line(
-            protocols,
-            "period",
-            "step",
-            color="protocol",
-            title="Step of each protocol in the 8-step cycle",
-            x_title="Quarter",
-            y_title="Step (0–8)",
-            value_format="d",
-            y_range=(-0.3, 8.3),
-            legend_title="",
-        )
-        fig.update_yaxes(tickvals=list(range(9)), ticktext=[f"{i} {n}" for i, n in enumerate(STEPS)])
-        ui.chart(
-            fig,
-            protocols,
-            key="c_protocols",
-            column_config={
-                "adopted_on": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "last_reviewed_on": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            },
-        )
+    if tabs[2].open:
+        protocols = session.load(qc.protocols, sid)
+        if protocols.empty:
+            st.info("No protocol reported.")
+        else:
+            fig = charts.line(
+                protocols,
+                "period",
+                "step",
+                color="protocol",
+                title="Step of each protocol in the 8-step cycle",
+                x_title="Quarter",
+                y_title="Step (0–8)",
+                value_format="d",
+                y_range=(-0.3, 8.3),
+                legend_title="",
+            )
+            fig.update_yaxes(tickvals=list(range(9)), ticktext=[f"{i} {n}" for i, n in enumerate(STEPS)])
+            ui.chart(
+                fig,
+                protocols,
+                key="c_protocols",
+                column_config={
+                    "adopted_on": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "last_reviewed_on": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                },
+            )
 with tabs[3]:
-    practices = session.load(qc.practices, sid)
-    if practices.empty:
-        st.info("No survivor-engagement practices reported.")
-    else:
-        ui.chart(
-            charts.status_matrix(
-                practices,
-                "period",
-                "practice_code",
-                "status",
-                title="Practice status by quarter",
-                x_title="Quarter",
-                y_title="Practice",
-                statuses=list(PRACTICE_STATUSES),
-                colors=[STATUS_COLORS[s] for s in PRACTICE_STATUSES],
-                y_order=list(PRACTICES),
-            ),
-            practices.pivot_table(index="practice_code", columns="period", values="status", aggfunc="first")
-            .reindex(list(PRACTICES))
-            .reset_index(),
-            key="c_practices",
-            caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items()),
-        )
-    if not history.empty:
-        st.markdown("**Survivors engaged**")
-        ui.table_view(history[["period", "survivors_text"]].rename(columns={"survivors_text": "survivors_engaged"}), key="c_survivors")
-        st.caption(ui.suppression_note())
+    if tabs[3].open:
+        practices = session.load(qc.practices, sid)
+        if practices.empty:
+            st.info("No survivor-engagement practices reported.")
+        else:
+            ui.chart(
+                charts.status_matrix(
+                    practices,
+                    "period",
+                    "practice_code",
+                    "status",
+                    title="Practice status by quarter",
+                    x_title="Quarter",
+                    y_title="Practice",
+                    statuses=list(PRACTICE_STATUSES),
+                    colors=[STATUS_COLORS[s] for s in PRACTICE_STATUSES],
+                    y_order=list(PRACTICES),
+                ),
+                practices.pivot_table(index="practice_code", columns="period", values="status", aggfunc="first")
+                .reindex(list(PRACTICES))
+                .reset_index(),
+                key="c_practices",
+                caption=" · ".join(f"{c}: {n}" for c, n in PRACTICES.items()),
+            )
+        if not history.empty:
+            st.markdown("**Survivors engaged**")
+            ui.table_view(history[["period", "survivors_text"]].rename(columns={"survivors_text": "survivors_engaged"}), key="c_survivors")
+            st.caption(ui.suppression_note())
 with tabs[4]:
-    funding = session.load(qc.funding, sid)
-    if funding.empty:
-        st.info("No leveraged funding reported.")
-    else:
-        per = funding.groupby(["period", "source_type"], as_index=False)["amount"].sum()
-        ui.chart(
-            charts.bar(
-                per,
-                "period",
-                "amount",
-                color="source_type",
-                value_format="$,.0f",
-                height=360,
-                title="Leveraged dollars per quarter, by source type",
-                x_title="Quarter",
-                y_title="Leveraged (US$)",
-                legend_title="Source type",
-            ),
-            funding,
-            key="c_funding",
-            column_config={"amount": ui.MONEY},
-        )
+    if tabs[4].open:
+        funding = session.load(qc.funding, sid)
+        if funding.empty:
+            st.info("No leveraged funding reported.")
+        else:
+            per = funding.groupby(["period", "source_type"], as_index=False)["amount"].sum()
+            ui.chart(
+                charts.bar(
+                    per,
+                    "period",
+                    "amount",
+                    color="source_type",
+                    value_format="$,.0f",
+                    height=360,
+                    title="Leveraged dollars per quarter, by source type",
+                    x_title="Quarter",
+                    y_title="Leveraged (US$)",
+                    legend_title="Source type",
+                ),
+                funding,
+                key="c_funding",
+                column_config={"amount": ui.MONEY},
+            )
 with tabs[5]:
-    files, issues, owed = session.load(qc.reports, sid)
-    missing = owed[~owed["received"]]
-    if not missing.empty:
-        st.warning("No accepted report for: " + md(", ".join(missing["period"])), icon=":material/assignment_late:")
-    st.markdown("**Files received**")
-    if files.empty:
-        st.info("No file received from this subgrant.")
-    else:
-        ui.table_view(files.drop(columns=["submission_id"]), key="c_files")
-    st.markdown("**Issues found in its files**")
-    if issues.empty:
-        st.info("No issue found in its files.")
-    else:
-        ui.table_view(issues, key="c_issues", column_config={"message": st.column_config.TextColumn(width="large")})
-    st.markdown("**Reports owed**")
-    ui.table_view(owed, key="c_owed", column_config={"received": st.column_config.CheckboxColumn("Received")})
+    if tabs[5].open:
+        files, issues, owed = session.load(qc.reports, sid)
+        missing = owed[~owed["received"]]
+        if not missing.empty:
+            st.warning("No accepted report for: " + md(", ".join(missing["period"])), icon=":material/assignment_late:")
+        st.markdown("**Files received**")
+        if files.empty:
+            st.info("No file received from this subgrant.")
+        else:
+            ui.table_view(files.drop(columns=["submission_id"]), key="c_files")
+        st.markdown("**Issues found in its files**")
+        if issues.empty:
+            st.info("No issue found in its files.")
+        else:
+            ui.table_view(issues, key="c_issues", column_config={"message": st.column_config.TextColumn(width="large")})
+        st.markdown("**Reports owed**")
+        ui.table_view(owed, key="c_owed", column_config={"received": st.column_config.CheckboxColumn("Received")})
 with tabs[6]:
-    requests = session.load(qc.ta_requests, sid)
-    if requests.empty:
-        st.info("No TA request reported.")
-    else:
-        ui.table_view(requests, key="c_requests", column_config={"requested_on": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if tabs[6].open:
+        requests = session.load(qc.ta_requests, sid)
+        if requests.empty:
+            st.info("No TA request reported.")
+        else:
+            ui.table_view(requests, key="c_requests", column_config={"requested_on": st.column_config.DateColumn(format="YYYY-MM-DD")})
