@@ -55,7 +55,8 @@ PAGES = [
 ADMIN_PAGES = [st.Page(_PAGES / "audit.py", title="Audit log")]
 
 # WCAG 2.1 AA: captions and other faded text at 4.5:1 or more on white, a clearly visible keyboard focus,
-# headings sized by level (each page's sections are h2 under the page's h1), metric labels and values that wrap
+# headings sized by level (each page's sections are h2 under the page's h1), a page's section tabs (key "..._section")
+# larger than the Chart / Table tabs inside them, metric labels and values that wrap
 # rather than end in "…" on a laptop screen.
 ACCESSIBLE_CSS = """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *, [data-testid="stMetricDelta"][color="off"],
@@ -67,6 +68,7 @@ a:focus-visible, button:focus-visible, [role="tab"]:focus-visible, input:focus-v
   outline: 3px solid #0072B2 !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #ffffff !important;
 }
 [data-testid="stMainBlockContainer"] h2 { font-size: 1.5rem; }
+[data-testid="stTabs"][class*="_section"] [role="tab"]:not([role="tabpanel"] [role="tab"]) p { font-size: 1.1rem; font-weight: 600; }
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important;
 }
