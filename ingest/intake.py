@@ -31,6 +31,40 @@ class Job:
     name: str
     follow_links: bool = True  # False for files found inside a folder
     data: bytes | None = None  # an upload's bytes, held in memory: never written anywhere before the checks
+    withheld: str = ""  # the kind of identifying data the file's own name carried (its name is then WITHHELD_NAME)
+
+
+# A file's name is typed by a person and kept with everything said of the file (the submissions, the audit, the
+# command's output), so it passes the same check as a cell's text before it is kept anywhere; a name that fails it is
+# replaced by this one, and the file is refused unread.
+WITHHELD_NAME = "[file name withheld].xlsx"
+
+
+def identifying_name(name: str) -> str | None:
+    """The kind of identifying data a file's name carries or mentions ("a Social Security number"), or None."""
+    from ingest.workbook.privacy import has_ssn, identifying_label
+
+    stem = Path(name).stem.replace("_", " ")
+    if has_ssn(stem, bare=True):
+        return "a Social Security number"
+    return identifying_label(stem)
+
+
+def withhold_identifying_name(job: Job) -> Job:
+    """*job*, under WITHHELD_NAME when its name carries identifying data (it is then refused unread)."""
+    kind = identifying_name(job.name)
+    return job if kind is None else Job(job.path, WITHHELD_NAME, job.follow_links, job.data, kind)
+
+
+def withheld_refusal(kind: str, rename: str = "after the subgrant and quarter, for example MN-STOP-2025-009 2026-Q1.xlsx") -> FileRefused:
+    """The refusal of a file whose own name carries or mentions identifying data; it never quotes the name."""
+    return FileRefused(
+        "victim_identifying_data",
+        f"The file's name carries or mentions {kind}, so the file was not read and its name is not kept. Reports and "
+        "registers must never carry information that could identify a victim or anyone else served (VAWA "
+        f"confidentiality), their file names included. Rename the file ({rename}) and send it again.",
+        keep_values=False,
+    )
 
 
 def archive(data: bytes, sha256: str, source_file: str, archive_dir: Path) -> None:

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING
 
 from ingest.config import settings
 from ingest.errors import DatabaseError, FileRefused, NoAwardRegisterError
-from ingest.intake import Job, archive, read_bounded, symlink_refusal
+from ingest.intake import (
+    WITHHELD_NAME,
+    Job,
+    archive,
+    identifying_name,
+    read_bounded,
+    symlink_refusal,
+    withheld_refusal,
+    withhold_identifying_name,
+)
 from ingest.isolation import Parsed, ReaderPool, default_workers
 
 # The database side (DuckDB, the writer) and the reader are imported where they are used: `stopdash ingest`
@@ -168,6 +177,7 @@ def ingest_paths(
     """
     found = collect(paths)
     found.jobs.extend(Job(Path(Path(name).name), Path(name).name, data=data) for name, data in uploads)
+    found.jobs = [withhold_identifying_name(job) for job in found.jobs]
     cfg = settings()
     size = (workers if workers is not None else default_workers()) if len(found.jobs) >= PARALLEL_FROM else min(1, len(found.jobs))
     batch: list[Parsed] = []
@@ -185,9 +195,8 @@ def ingest_paths(
     with ReaderPool(size, memory_bytes=cfg.worker_memory_bytes, timeout_s=cfg.parse_timeout_s) as pool, ThreadPoolExecutor(1) as storer:
         # While the workers start:
         from ingest.store.audit import os_user
-        from ingest.store.writer import Outcome
 
-        summary = Summary([Outcome(link.name, "rejected", message=symlink_refusal(link.name).message) for link in found.links])
+        summary = Summary([_link_outcome(link.name) for link in found.links])
         who = who or os_user()
         require_register(db_path)
         held = 0
@@ -206,8 +215,21 @@ def ingest_paths(
     return summary
 
 
+def _link_outcome(name: str) -> Outcome:
+    """A link inside a folder, not followed; under WITHHELD_NAME when its own name carries identifying data."""
+    from ingest.store.writer import Outcome
+
+    kind = identifying_name(name)
+    if kind is not None:
+        return Outcome(WITHHELD_NAME, "rejected", message=withheld_refusal(kind).message)
+    return Outcome(name, "rejected", message=symlink_refusal(name).message)
+
+
 def load_register(path: Path, db_path: Path, who: str | None = None) -> ParsedRegister:
     """Load or update the award register from *path*; returns what was read, with its issues."""
+    kind = identifying_name(path.name)
+    if kind is not None:  # nothing of it is read, stored or archived, its name included
+        raise RegisterRefused(withheld_refusal(kind, "for example award register 2026.xlsx").message.replace("send it", "load it"))
     from ingest.store.audit import os_user
     from ingest.store.db import connection
     from ingest.store.writer import store_register

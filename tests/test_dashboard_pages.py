@@ -263,7 +263,7 @@ def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: py
         z.writestr("xl/worksheets/sheet1.xml", b"\x00" * 30_000_000)
     files = {
         name: (DATA / name).read_bytes()
-        for name in ["html-renamed.xlsx", "image-renamed.xlsx", "password-protected.xlsx", "victim-name-column.xlsx"]
+        for name in ["html-renamed.xlsx", "image-renamed.xlsx", "password-protected.xlsx", "name-header-column.xlsx"]
     }
     files["zip-bomb.xlsx"] = bomb.getvalue()
     db = tmp_path / "copy.duckdb"
@@ -284,7 +284,7 @@ def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: py
         "html-renamed.xlsx": "not_a_workbook",
         "image-renamed.xlsx": "not_a_workbook",
         "password-protected.xlsx": "encrypted_file",
-        "victim-name-column.xlsx": "victim_identifying_data",
+        "name-header-column.xlsx": "victim_identifying_data",
         "zip-bomb.xlsx": "zip_bomb",
     }
 

@@ -39,11 +39,11 @@ def test_uploads_are_read_from_memory_and_checked_like_files(db: Path, tmp_path:
     """Uploaded bytes reach the reader without being written to disk; refusals and acceptances are as for files."""
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    uploads = [(n, (DATA / n).read_bytes()) for n in ("clean-report.xlsx", "victim-name-column.xlsx", "csv-renamed.xlsx")]
+    uploads = [(n, (DATA / n).read_bytes()) for n in ("clean-report.xlsx", "name-header-column.xlsx", "csv-renamed.xlsx")]
     outcomes = ingest_paths([], db, workers=1, uploads=uploads).outcomes
     assert [(o.source_file, o.status) for o in outcomes] == [
         ("clean-report.xlsx", "accepted"),
-        ("victim-name-column.xlsx", "rejected"),
+        ("name-header-column.xlsx", "rejected"),
         ("csv-renamed.xlsx", "rejected"),
     ]
     assert list((tmp_path / "tmp").iterdir()) == []

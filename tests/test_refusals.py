@@ -50,9 +50,9 @@ def test_refused_file_keeps_subgrant_and_period_where_readable(db: Path) -> None
 @pytest.mark.parametrize(
     ("fixture", "kind", "label"),
     [
-        ("victim-name-column.xlsx", "a person's name", "Victim name"),
-        ("date-of-birth-column.xlsx", "a date of birth", "DOB"),
-        ("ssn-in-cell.xlsx", "a Social Security number", None),
+        ("name-header-column.xlsx", "a person's name", "Victim name"),
+        ("identifying-date-column.xlsx", "a date of birth", "DOB"),
+        ("identifying-number-in-cell.xlsx", "a Social Security number", None),
     ],
 )
 def test_victim_identifying_workbook_is_refused_and_no_value_kept(db: Path, fixture: str, kind: str, label: str | None) -> None:
@@ -126,7 +126,7 @@ def test_parallel_ingest_carries_refusals_across_processes(db: Path, tmp_path: P
 
     PARALLEL_FROM = 8
     monkeypatch.setattr(ingest.pipeline, "PARALLEL_FROM", PARALLEL_FROM)
-    names = ["clean-report.xlsx", "csv-renamed.xlsx", "victim-name-column.xlsx", "unknown-subgrant.xlsx"]
+    names = ["clean-report.xlsx", "csv-renamed.xlsx", "name-header-column.xlsx", "unknown-subgrant.xlsx"]
     paths = []
     for i in range(PARALLEL_FROM):
         target = tmp_path / f"copy-{i:02d}-{names[i % 4]}"
