@@ -216,6 +216,11 @@ class ReaderPool:
         while len(self._workers) < self.size:
             self._workers.append(_Worker(self._ctx, self.memory_bytes))
 
+    def release(self) -> None:
+        """Ask every worker to end, without waiting for it: every file has been read, and the caller has more to do."""
+        for worker in self._workers:
+            worker.ask_to_stop()
+
     def close(self) -> None:
         """Ask every worker to end first, then wait for them: they end together, not one after another."""
         workers, self._workers = self._workers, []

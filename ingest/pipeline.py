@@ -207,6 +207,7 @@ def ingest_paths(
                 stored()
                 storing.append((storer.submit(_store, db_path, batch, who, received), len(batch)))
                 batch, held = [], 0
+        pool.release()  # every file is read: the workers end while the last batch is stored
         stored()
         if batch:
             summary.outcomes.extend(_store(db_path, batch, who, received))
