@@ -79,6 +79,19 @@ def _wait_until_drawn(page: object) -> None:
     page.wait_for_function(DRAWN_JS, timeout=90_000)
 
 
+# Every open tab panel has drawn something: a lazy tab's content comes with the rerun its opening asks for, and the app
+# may still read as idle for a moment after the click, before that rerun has begun.
+PANELS_FILLED_JS = """() => [...document.querySelectorAll('[role="tabpanel"]')]
+    .filter(p => !p.hidden && p.offsetParent !== null)
+    .every(p => p.querySelector('h2, [data-testid="stAlert"], [data-testid="stDataFrame"], .js-plotly-plot, [data-testid="stMarkdown"]'))"""
+
+
+def _wait_until_opened(page: object) -> None:
+    """After opening a lazy tab: its panel has drawn its content, and the app is idle with everything drawn."""
+    page.wait_for_function(PANELS_FILLED_JS, timeout=90_000)
+    _wait_until_drawn(page)
+
+
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_draws_offline_without_errors(server: str, browser: object, shots: Path, path: str) -> None:
     """Each page draws in Chromium with the internet blocked: no exception or error box, charts drawn, nothing cut off."""

@@ -163,6 +163,8 @@ def test_review_period_changes_view_dashboard_and_export_alike(demo_db: Path, tm
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.run()
         at.switch_page("views/protocols.py").run()
+        at.session_state["protocols_section"] = "Overdue for review"
+        at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert f"Adopted protocols overdue for review (over {months} months)" in [h.value for h in at.header]
     assert len(set(overdue_counts)) > 1, "the demo portfolio needs protocols reviewed at different times"
