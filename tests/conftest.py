@@ -38,6 +38,16 @@ def open_tables(at: AppTest) -> AppTest:
     return at.run() if tabs else at
 
 
+UPLOAD = "Upload reports and template"  # the Data quality page's section with the upload box and the template
+
+
+def open_section(at: AppTest, label: str) -> AppTest:
+    """The page run again with its section *label* open (a page with sections draws only the open one)."""
+    for key in [key for key in at.session_state if str(key).endswith("_section")]:
+        at.session_state[key] = label
+    return at.run()
+
+
 def each_section(at: AppTest) -> Iterator[AppTest]:
     """The page with each of its sections open in turn, every chart's table open too. A page with sections (tabs
     kept in st.session_state[...'_section']) makes and draws only the open one, so checks that read all a page

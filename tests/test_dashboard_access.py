@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import rows
+from conftest import UPLOAD, open_section, rows
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 AUTH = {
@@ -85,13 +85,13 @@ def test_admin_sees_everything_and_the_audit_log(signed_in, demo_db: Path) -> No
     audit = signed_in("admin@state.example.gov", "audit")
     assert audit.title[0].value == "Audit log"
     assert audit.dataframe
-    upload = signed_in("admin@state.example.gov", "data_quality")
+    upload = open_section(signed_in("admin@state.example.gov", "data_quality"), UPLOAD)
     assert any("Progress-report workbooks" in u.label for u in upload.get("file_uploader"))
 
 
 def test_coalition_reads_but_cannot_upload(signed_in) -> None:
     """Coalition staff see the data-quality page without the upload control."""
-    at = signed_in("ta@coalition.example.org", "data_quality")
+    at = open_section(signed_in("ta@coalition.example.org", "data_quality"), UPLOAD)
     assert not at.get("file_uploader")
     assert any("for state administrators" in i.value for i in at.info)
 

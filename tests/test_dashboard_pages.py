@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import each_section, open_tables
+from conftest import UPLOAD, each_section, open_section, open_tables
 from dashboard.ui import money_short
 from stopdash.escape import markdown
 
@@ -238,7 +238,7 @@ def test_upload_ingests_through_the_engine_and_shows_fresh_data(demo_db: Path, m
     db = tmp_path / "copy.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("STOPDASH_DB", str(db))
-    at = open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality")
+    at = open_section(open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality"), UPLOAD)
     at.file_uploader(key="uploads").set_value([("notes.xlsx", b"quarter,notes\n2026-Q1,none\n", "text/csv")]).run()
     at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
     assert_clean(at)
@@ -246,6 +246,7 @@ def test_upload_ingests_through_the_engine_and_shows_fresh_data(demo_db: Path, m
     assert list(result["file"]) == ["notes.xlsx"]
     assert list(result["status"]) == ["Refused"]
     assert "not an Excel workbook" in result["message"][0]
+    open_section(at, "Submissions")
     unmatched = next(d.value for d in at.dataframe if {"source_file", "reason"} <= set(d.value.columns))
     assert "notes.xlsx" in set(unmatched["source_file"]), "the new file shows without a restart"
 
@@ -269,7 +270,7 @@ def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: py
     db = tmp_path / "copy.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("STOPDASH_DB", str(db))
-    at = open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality")
+    at = open_section(open_page(AppTest.from_file(str(APP), default_timeout=60), "data_quality"), UPLOAD)
     upload = [(name, data, "application/octet-stream") for name, data in files.items()]
     at.file_uploader(key="uploads").set_value(upload).run()
     at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
@@ -291,7 +292,7 @@ def test_hostile_uploads_are_refused_like_the_cli(demo_db: Path, monkeypatch: py
 
 def test_template_is_downloadable(app: AppTest) -> None:
     """The Data quality page offers the blank progress-report template."""
-    at = open_page(app, "data_quality")
+    at = open_section(open_page(app, "data_quality"), UPLOAD)
     buttons = at.get("download_button")
     assert any("template" in str(b.proto.label).lower() for b in buttons)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import DATA, rows
+from conftest import DATA, UPLOAD, open_section, rows
 from ingest import config
 from ingest.config import settings
 from ingest.errors import FileRefused
@@ -395,7 +395,7 @@ def test_upload_box_refuses_a_hostile_file_and_the_app_keeps_running(
     def upload(files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
         at.run()
-        at.switch_page("views/data_quality.py").run()
+        open_section(at.switch_page("views/data_quality.py").run(), UPLOAD)
         at.file_uploader(key="uploads").set_value([(n, d, "application/octet-stream") for n, d in files.items()]).run()
         at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
         assert not at.exception, [e.value for e in at.exception]

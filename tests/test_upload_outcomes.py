@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import DATA
+from conftest import DATA, UPLOAD, open_section
 from ingest.issue_codes import CODES
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -44,7 +44,7 @@ def _upload(db: Path, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("STOPDASH_DB", str(db))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("views/data_quality.py").run()
+    open_section(at.switch_page("views/data_quality.py").run(), UPLOAD)
     at.file_uploader(key="uploads").set_value([(n, d, "application/octet-stream") for n, d in files.items()]).run()
     at.button[[b.label for b in at.button].index("Ingest the uploaded files")].click().run()
     assert not at.exception, [e.value for e in at.exception]
