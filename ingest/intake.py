@@ -56,13 +56,15 @@ def withhold_identifying_name(job: Job) -> Job:
     return job if kind is None else Job(job.path, WITHHELD_NAME, job.follow_links, job.data, kind)
 
 
-def withheld_refusal(kind: str, rename: str = "after the subgrant and quarter, for example MN-STOP-2025-009 2026-Q1.xlsx") -> FileRefused:
+def withheld_refusal(
+    kind: str, rename: str = "after the subgrant and quarter, for example MN-STOP-2025-009 2026-Q1.xlsx", then: str = "send it again"
+) -> FileRefused:
     """The refusal of a file whose own name carries or mentions identifying data; it never quotes the name."""
     return FileRefused(
         "victim_identifying_data",
         f"The file's name carries or mentions {kind}, so the file was not read and its name is not kept. Reports and "
         "registers must never carry information that could identify a victim or anyone else served (VAWA "
-        f"confidentiality), their file names included. Rename the file ({rename}) and send it again.",
+        f"confidentiality), their file names included. Rename the file ({rename}) and {then}.",
         keep_values=False,
     )
 

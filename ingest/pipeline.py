@@ -230,7 +230,7 @@ def load_register(path: Path, db_path: Path, who: str | None = None) -> ParsedRe
     """Load or update the award register from *path*; returns what was read, with its issues."""
     kind = identifying_name(path.name)
     if kind is not None:  # nothing of it is read, stored or archived, its name included
-        raise RegisterRefused(withheld_refusal(kind, "for example award register 2026.xlsx").message.replace("send it", "load it"))
+        raise RegisterRefused(withheld_refusal(kind, "for example award register 2026.xlsx", then="load it again").message)
     from ingest.store.audit import os_user
     from ingest.store.db import connection
     from ingest.store.writer import store_register
