@@ -114,6 +114,13 @@ def _refuse(where: str, found: tuple[str, bool], action: str, sheet: str | None 
     return FileRefused("victim_identifying_data", f"{where} {what}. {_FIX} {action}", sheet=sheet, keep_values=False)
 
 
+def _cell_action(found: tuple[str, bool]) -> str:
+    """What to do about a finding in a cell: a value goes; a label goes with the values it heads."""
+    if found[1]:
+        return "Delete it, then send the report again."
+    return "Delete it, and every value under or beside it, then send the report again."
+
+
 @dataclass
 class _SheetInfo:
     name: str
@@ -240,12 +247,7 @@ class _Guard:
         while scope.cells and node is not None:
             tag = _local(node.tag)
             if tag == "c":
-                action = (
-                    "Delete it, then send the report again."
-                    if found[1]
-                    else "Delete it, and every value under or beside it, then send the report again."
-                )
-                return _refuse(f"{scope.where} cell {node.get('r', '?')}", found, action, scope.sheet)
+                return _refuse(f"{scope.where} cell {node.get('r', '?')}", found, _cell_action(found), scope.sheet)
             if tag == "dataValidation":
                 return _refuse(
                     f"A drop-down list or input message on {scope.where[0].lower()}{scope.where[1:]} (cells {node.get('sqref', '?')})",
@@ -490,12 +492,7 @@ class _Guard:
         for text in texts:
             found = _kind_of(text, bare=bare)
             if found:
-                action = (
-                    "Delete it, then send the report again."
-                    if found[1]
-                    else "Delete it, and every value under or beside it, then send the report again."
-                )
-                raise _refuse(f"{where} cell {ref}", found, action, info.name)
+                raise _refuse(f"{where} cell {ref}", found, _cell_action(found), info.name)
             if about_people:
                 named = bare_kind(text)
                 if named:
